@@ -1,0 +1,50 @@
+# medialens: `make run` (install everything, start the service) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+HOST ?= 127.0.0.1
+
+.PHONY: setup run test lint bench clean system-packages
+
+## setup: Python packages into .venv, npm tools, model files (cached; a second run is fast)
+setup: system-packages $(VENV)/.installed node_modules/.installed
+	$(PYTHON) models/fetch_models.py
+
+# Debian packages the project needs (node for the ASL validator). Skipped when present.
+system-packages:
+	@missing=""; for cmd in node:nodejs npm:npm; do command -v $${cmd%%:*} >/dev/null || missing="$$missing $${cmd##*:}"; done; \
+	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) || \
+	  { echo "could not install$$missing: install them yourself"; exit 1; }; fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## run: install what is missing, then serve the API on http://$(HOST):$(PORT)
+run: setup
+	$(BIN)/medialens serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite (unit, static checks of template and ASL, integration through HTTP)
+test:
+	$(BIN)/pytest -q
+
+lint:
+	$(BIN)/ruff check layers functions tests models
+	$(BIN)/cfn-lint template.yaml
+	npx --no-install asl-validator --json-path statemachine/image_batch.asl.json --no-arn-check
+
+## bench: speed and accuracy figures on ../shared/dev-corpus
+bench:
+	$(BIN)/python -m benchmarks.image_bench
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,14 @@
+"""Workflow step ⑤: POST the final payload to the job's webhook (the ASL retries failures)."""
+
+from aws_lambda_powertools import Logger
+
+from medialens import workflow
+from medialens.aws import services
+
+logger = Logger(service="medialens-deliver-webhook")
+
+
+@logger.inject_lambda_context
+def handler(event, context):
+    logger.append_keys(job_id=event["job_id"])
+    return workflow.deliver_webhook(event["job_id"], services())

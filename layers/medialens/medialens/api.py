@@ -1,0 +1,118 @@
+"""HTTP routes (API Gateway REST proxy events → Powertools resolver).
+
+Validation comes from the pydantic schemas; every error answers with
+{"error": {"code", "message"}} and a 4xx status. The OpenAPI document is generated from
+the same schemas (GET /v1/openapi.json).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
+from . import workflow
+from .aws import services
+from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
+from .schemas import ErrorResponse, ImageBatchRequest, ImageBatchStatus, JobAccepted, LatencyReport
+
+app = APIGatewayRestResolver(enable_validation=True)
+JSON = "application/json"
+
+MAX_PROCESSING_TIME_DOC = (
+    "Upper bound on server-side processing time in seconds (integer >= 0). Past it the job "
+    "is cancelled and ends failed with a timeout error. 0 = unlimited."
+)
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+    body = {"error": {"code": code, "message": message, **extra}}
+    return Response(status_code=status, content_type=JSON, body=json.dumps(body))
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid_request(err: RequestValidationError) -> Response:
+    details = [{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg", "")} for e in err.errors()]
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    return error_response(400, "invalid_request", f"{'.'.join(first['loc'])}: {first['msg']}",
+                          details=details[:20])
+
+
+@app.exception_handler(MedialensError)
+def _medialens_error(err: MedialensError) -> Response:
+    return error_response(err.http_status, err.code, err.message)
+
+
+def parse_max_processing_time(value: str | None) -> int:
+    """The Max-Processing-Time header: integer seconds >= 0, absent or 0 = unlimited."""
+    if value is None or value.strip() == "":
+        return 0
+    text = value.strip()
+    if not text.isdigit():
+        raise InvalidRequestError(
+            f"Max-Processing-Time must be an integer >= 0 (seconds), got {value!r}",
+            code="invalid_max_processing_time")
+    return int(text)
+
+
+def _check_body_size() -> None:
+    body = app.current_event.body or ""
+    if len(body) > services().settings.max_body_bytes:
+        raise PayloadTooLargeError(
+            f"request body is {len(body)} bytes; the limit is {services().settings.max_body_bytes}")
+
+
+@app.post("/v1/images", status_code=202, summary="Submit a batch of images for asynchronous analysis",
+          responses={202: {"description": "Accepted", "content": {JSON: {"schema": JobAccepted}}},
+                     400: {"description": "Invalid request", "content": {JSON: {"schema": ErrorResponse}}}})
+def post_images(
+    request: Annotated[ImageBatchRequest, Body()],
+    max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
+                                                      description=MAX_PROCESSING_TIME_DOC)] = None,
+):
+    _check_body_size()
+    seconds = parse_max_processing_time(max_processing_time)
+    job_id = workflow.submit_image_batch(request, seconds, services())
+    return Response(status_code=202, content_type=JSON, body=json.dumps({"job_id": job_id}),
+                    headers={"Location": f"/v1/images/{job_id}"})
+
+
+@app.get("/v1/images/<job_id>", summary="Status and per-item results of an image batch",
+         responses={200: {"description": "The batch", "content": {JSON: {"schema": ImageBatchStatus}}},
+                    404: {"description": "Unknown job", "content": {JSON: {"schema": ErrorResponse}}}})
+def get_image_batch(job_id: Annotated[str, Path()]):
+    return Response(status_code=200, content_type=JSON,
+                    body=json.dumps(workflow.image_batch_status(job_id, services())))
+
+
+@app.get("/v1/latency", summary="Observed processing latency per media unit",
+         responses={200: {"description": "Latency", "content": {JSON: {"schema": LatencyReport}}}})
+def get_latency(media_type: Annotated[str | None, Query(description="image or video")] = None):
+    if media_type not in ("image", "video"):
+        raise InvalidRequestError("query parameter media_type must be 'image' or 'video'",
+                                  code="invalid_media_type")
+    return Response(status_code=200, content_type=JSON,
+                    body=json.dumps(workflow.latency(media_type, services())))
+
+
+@app.get("/v1/health", summary="Liveness")
+def get_health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@app.get("/v1/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+def get_openapi():
+    return Response(status_code=200, content_type=JSON, body=openapi_json())
+
+
+@app.not_found
+def _not_found(_: Exception) -> Response:
+    return error_response(404, "not_found", f"no route {app.current_event.http_method} {app.current_event.path}")
+
+
+def openapi_json() -> str:
+    return app.get_openapi_json_schema(title="medialens", version="0.1.0",
+                                       description="Asynchronous image and video analysis.")

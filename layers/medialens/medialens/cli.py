@@ -1,0 +1,98 @@
+"""Command line: `medialens serve` (the local service) and `medialens analyze` (no service)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from .errors import MedialensError
+from .schemas import dump
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .local.runtime import LocalRuntime
+
+    runtime = LocalRuntime(args.host, args.port, allow_private_urls=args.allow_private_urls)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runtime.start()
+    print(f"medialens listening on {runtime.url}  (Ctrl-C to stop)", flush=True)
+    if args.allow_private_urls:
+        print("warning: --allow-private-urls: webhooks and URLs may target private addresses", flush=True)
+    try:
+        stop.wait()
+    finally:
+        print("medialens stopping", flush=True)
+        runtime.stop()
+    return 0
+
+
+def _files(paths: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        found += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return found
+
+
+def analyse_file(path: Path) -> dict[str, Any]:
+    """One entry of `analyze --json`: the API's item result, or an error."""
+    from .analysis import analyse_image_bytes
+
+    entry: dict[str, Any] = {"file": str(path), "kind": "image"}
+    try:
+        entry["result"] = dump(analyse_image_bytes(path.read_bytes()))
+    except MedialensError as err:
+        entry["error"] = {"code": err.code, "message": err.message}
+    except OSError as err:
+        entry["error"] = {"code": "unreadable_file", "message": str(err)}
+    return entry
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    entries = [analyse_file(path) for path in _files(args.paths)]
+    if args.json:
+        json.dump(entries, sys.stdout, indent=2 if args.pretty else None)
+        sys.stdout.write("\n")
+    else:
+        for entry in entries:
+            if "error" in entry:
+                print(f"{entry['file']}: error {entry['error']['code']}: {entry['error']['message']}")
+            else:
+                moderation = entry["result"]["moderation"]
+                scores = ", ".join(f"{k} {v:.2f}" for k, v in moderation["scores"].items())
+                print(f"{entry['file']}: {moderation['category']} ({scores})")
+    return 1 if entries and all("error" in e for e in entries) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="medialens", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the service locally (moto, real state machine, HTTP API)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--allow-private-urls", action="store_true",
+                       help="let webhooks target loopback/private addresses (local testing only)")
+    serve.set_defaults(run=_serve)
+
+    analyze = sub.add_parser("analyze", help="analyse files directly, with no service")
+    analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
+    analyze.add_argument("--json", action="store_true", help="print one JSON array of results")
+    analyze.add_argument("--pretty", action="store_true", help="indent the JSON")
+    analyze.set_defaults(run=_analyze)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The job table: the only module that knows the DynamoDB item shape.
+
+One table, composite key (pk, sk):
+    pk="job#{job_id}"        sk="job"                     one row per job (JobRecord)
+    pk="latency#{media}"     sk="{finished_at}#{job_id}"  one latency sample per finished job
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from .errors import NotFoundError
+
+SAMPLE_TTL_SECONDS = 30 * 24 * 3600
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class JobRecord(BaseModel):
+    job_id: str
+    kind: str  # "image_batch" (later: "video", "moderation_batch")
+    status: str = "queued"
+    item_count: int = 0
+    completed_count: int = 0
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    deadline_epoch_ms: int = 0  # 0 = no Max-Processing-Time
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_status: str | None = None  # delivered | failed
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def past_deadline(self, now_ms: int | None = None) -> bool:
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        return bool(self.deadline_epoch_ms) and now_ms >= self.deadline_epoch_ms
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: int(v) if isinstance(v, Decimal) else v for k, v in item.items()}
+
+
+class JobStore:
+    def __init__(self, table: Any):
+        self._table = table
+
+    @staticmethod
+    def _key(job_id: str) -> dict[str, str]:
+        return {"pk": f"job#{job_id}", "sk": "job"}
+
+    def create(self, job: JobRecord) -> None:
+        item = {**self._key(job.job_id), **job.model_dump(exclude_none=True)}
+        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, job_id: str) -> JobRecord:
+        item = self._table.get_item(Key=self._key(job_id), ConsistentRead=True).get("Item")
+        if not item:
+            raise NotFoundError(f"no job {job_id!r}")
+        return JobRecord.model_validate(_plain({k: v for k, v in item.items() if k not in ("pk", "sk")}))
+
+    def _update(self, job_id: str, fields: dict[str, Any], condition: str | None = None) -> bool:
+        fields = {**fields, "updated_at": utc_now()}
+        names = {f"#{k}": k for k in fields}
+        values = {f":{k}": v for k, v in fields.items()}
+        kwargs: dict[str, Any] = {
+            "Key": self._key(job_id),
+            "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in fields),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+        if condition:
+            kwargs["ConditionExpression"] = condition
+            names["#status"] = "status"
+            values[":terminal1"], values[":terminal2"] = "finished", "failed"
+        try:
+            self._table.update_item(**kwargs)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_processing(self, job_id: str) -> bool:
+        """queued → processing; False if the job already ended (a late or repeated start)."""
+        return self._update(
+            job_id,
+            {"status": "processing", "started_at": utc_now()},
+            condition="attribute_exists(pk) AND NOT #status IN (:terminal1, :terminal2)",
+        )
+
+    def add_completed(self, job_id: str, count: int) -> None:
+        self._table.update_item(
+            Key=self._key(job_id),
+            UpdateExpression="ADD completed_count :n SET updated_at = :now",
+            ExpressionAttributeValues={":n": count, ":now": utc_now()},
+        )
+
+    def mark_terminal(self, job_id: str, status: str, error_code: str | None = None,
+                      error_message: str | None = None) -> bool:
+        fields: dict[str, Any] = {"status": status, "finished_at": utc_now()}
+        if error_code:
+            fields |= {"error_code": error_code, "error_message": error_message or error_code}
+        return self._update(job_id, fields, condition="NOT #status IN (:terminal1, :terminal2)")
+
+    def set_webhook_status(self, job_id: str, status: str) -> None:
+        self._update(job_id, {"webhook_status": status})
+
+    # ---- latency samples ----
+    def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int) -> None:
+        self._table.put_item(Item={
+            "pk": f"latency#{media_type}",
+            "sk": f"{utc_now()}#{job_id}",
+            "ms_per_unit": Decimal(str(round(ms_per_unit, 3))),
+            "units": units,
+            "expires_at": int(time.time()) + SAMPLE_TTL_SECONDS,
+        })
+
+    def latency_samples(self, media_type: str, limit: int) -> list[float]:
+        """ms per unit of the most recent finished jobs, newest first."""
+        resp = self._table.query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": f"latency#{media_type}"},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [float(item["ms_per_unit"]) for item in resp.get("Items", [])]

@@ -1,0 +1,104 @@
+"""`medialens serve`: moto in-process + the template's resources + in-process handlers + HTTP."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import urllib.request
+from pathlib import Path
+
+import boto3
+from werkzeug.serving import make_server
+
+from .. import aws
+from ..settings import REPO_ROOT, get_settings
+from .http import ApiFront
+from .lambdas import InProcessLambdas, install_moto_patch
+from .provision import Provisioner
+from .template import REGION, Template
+
+logger = logging.getLogger(__name__)
+DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class LocalRuntime:
+    """One local deployment of template.yaml. Environment variables are process-wide,
+    so run one per process (the CLI does; tests share one per session)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 3000, *, template_path: Path = DEFAULT_TEMPLATE,
+                 allow_private_urls: bool = False, settings_env: dict[str, str] | None = None):
+        self.host, self.port = host, port
+        self.template = Template.load(template_path)
+        self._allow_private_urls = allow_private_urls
+        self._settings_env = settings_env or {}
+        self._moto = None
+        self._http = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self._moto_port}"
+
+    def start(self) -> LocalRuntime:
+        from moto.server import ThreadedMotoServer
+
+        self._moto_port = free_port()
+        os.environ.update({
+            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "MOTO_PORT": str(self._moto_port),  # moto's Step Functions interpreter calls Lambda here
+        })
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
+        self._moto.start()
+        request = urllib.request.Request(
+            f"{self.moto_url}/moto-api/config", method="POST",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode())
+        urllib.request.urlopen(request, timeout=10).close()
+
+        lambdas = InProcessLambdas(self.template)
+        install_moto_patch(lambdas)
+        provisioner = Provisioner(self.template, boto3.session.Session())
+        provisioner.provision()
+        os.environ.update(provisioner.process_environment())
+        os.environ.update(self._settings_env)
+        if self._allow_private_urls:
+            os.environ["MEDIALENS_ALLOW_PRIVATE_URLS"] = "true"
+        get_settings.cache_clear()
+        aws.reset()
+
+        routes = self.template.api_routes()
+        front = ApiFront(routes, lambdas, get_settings().max_body_bytes)
+        self._http = make_server(self.host, self.port, front, threaded=True)
+        self.port = self._http.server_port
+        self._thread = threading.Thread(target=self._http.serve_forever, name="medialens-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._http:
+            self._http.shutdown()
+            self._http.server_close()
+            self._http = None
+        if self._moto:
+            self._moto.stop()
+            self._moto = None
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

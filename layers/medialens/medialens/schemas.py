@@ -1,0 +1,152 @@
+"""The API contract: request, response and result schemas (pydantic).
+
+The OpenAPI document is generated from these (GET /v1/openapi.json). Field names follow
+the promises in shared/seeds/001_*.txt exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JobStatus = Literal["queued", "processing", "finished", "failed"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"finished", "failed"})
+ModerationCategory = Literal["safe", "suggestive", "explicit"]
+MediaType = Literal["image", "video"]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- requests ---------------------------------------------------------------------------
+
+
+class WebhookConfig(Schema):
+    url: str = Field(min_length=1, max_length=2048, description="http(s) URL to POST the final payload to")
+    secret: str | None = Field(
+        None, max_length=1024, description="If set, X-Webhook-Signature: sha256=<HMAC-SHA256 of the body>"
+    )
+
+
+class ImageInput(Schema):
+    external_id: str = Field(min_length=1, max_length=256, description="Your id for this image")
+    data_base64: str = Field(description="Raw base64 of the image file (no data: URI prefix)")
+
+
+class ImageBatchRequest(Schema):
+    images: list[ImageInput] = Field(min_length=1, description="One or more images to analyze")
+    webhook: WebhookConfig | None = None
+
+
+# ---- results ----------------------------------------------------------------------------
+
+
+class ModerationScores(Schema):
+    safe: float
+    suggestive: float
+    explicit: float
+
+
+class Moderation(Schema):
+    category: ModerationCategory
+    scores: ModerationScores
+
+
+class Tag(Schema):
+    tag: str
+    probability: float
+    is_critical: bool = False
+
+
+class BoundingBox(Schema):
+    """Fractions of the image width/height, origin top-left."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+class Person(Schema):
+    age: float | None = None
+    gender: Literal["female", "male", "unidentified"] = "unidentified"
+    face_embedding: list[float] = Field(default_factory=list)
+    face_thumbnail: str | None = None
+    allowlisted: bool = False
+    relative_prominence: float | None = None
+    bounding_box: BoundingBox | None = None
+
+
+class TimeSegment(Schema):
+    start_seconds: float
+    end_seconds: float
+
+
+class OcrResult(Schema):
+    language_code: str | None = None
+    full_text: str
+    time_segment: TimeSegment | None = None
+
+
+class ImageResult(Schema):
+    """The analysis of one image: the same object in the API and in `medialens analyze`."""
+
+    moderation: Moderation
+    tags: list[Tag] = Field(default_factory=list)
+    person_ids: list[Person] = Field(default_factory=list)
+    ocr_results: list[OcrResult] = Field(default_factory=list)
+
+
+# ---- responses --------------------------------------------------------------------------
+
+
+class ErrorInfo(Schema):
+    code: str = Field(description="Machine-readable error code, e.g. invalid_image")
+    message: str
+
+
+class ErrorResponse(Schema):
+    error: ErrorInfo
+
+
+class JobAccepted(Schema):
+    job_id: str
+
+
+class ImageItem(Schema):
+    external_id: str
+    status: JobStatus
+    result: ImageResult | None = None
+    error: ErrorInfo | None = None
+
+
+class Progress(Schema):
+    total: int
+    completed: int
+    percentage: float
+
+
+class ImageBatchStatus(Schema):
+    job_id: str
+    status: JobStatus
+    items: list[ImageItem]
+    progress: Progress | None = None
+    error: ErrorInfo | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class LatencyReport(Schema):
+    media_type: MediaType
+    unit: Literal["image", "second"]
+    latency_ms_per_unit: float | None = Field(
+        description="Median observed processing time per unit over recent finished jobs; null before any"
+    )
+    samples: int = 0
+
+
+def dump(model: BaseModel) -> dict:
+    """JSON-ready dict without unset optional fields (what clients and webhooks receive)."""
+    return model.model_dump(mode="json", exclude_none=True)

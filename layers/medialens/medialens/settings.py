@@ -1,0 +1,53 @@
+"""Typed settings: the only module that reads environment variables.
+
+Every value has a default that suits `medialens serve` on a laptop; template.yaml sets
+the deployed values. Variables are named MEDIALENS_<FIELD>, e.g. MEDIALENS_TABLE_NAME.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _default_model_dir() -> Path:
+    """Models live in /opt/models in the container, in models/artifacts/ in a checkout."""
+    baked = Path("/opt/models")
+    return baked if baked.is_dir() else REPO_ROOT / "models" / "artifacts"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDIALENS_", frozen=True)
+
+    # Resources (names come from template.yaml).
+    table_name: str = "medialens-jobs"
+    bucket_name: str = "medialens-media"
+    image_state_machine_arn: str = ""
+
+    # Limits.
+    max_images_per_batch: int = Field(256, ge=1)
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1)  # API Gateway's own limit
+    max_image_pixels: int = Field(40_000_000, ge=1)  # decompression-bomb guard
+    image_chunk_size: int = Field(4, ge=1)  # images per analysis task in the Map state
+
+    # Webhooks and outbound URLs.
+    allow_private_urls: bool = False  # only for local testing against 127.0.0.1
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+
+    # Latency report: median over this many most recent finished jobs.
+    latency_window: int = Field(50, ge=1)
+
+    # Analysis.
+    model_dir: Path = Field(default_factory=_default_model_dir)
+    onnx_threads: int = Field(1, ge=1)  # intra-op threads per session; scale out by tasks
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once (Lambda cold start, or `medialens serve`)."""
+    return Settings()

@@ -1,0 +1,264 @@
+"""The life of an image batch job, one function per step of statemachine/image_batch.asl.json.
+
+submit (API) → start_job → analyze_chunk × N (Map) → finalize_job → deliver_webhook.
+Each step takes its inputs and a Services bundle, so it runs the same in Lambda, under
+`medialens serve`, and in unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from . import webhooks
+from .aws import Services
+from .errors import InvalidRequestError, JobTimeoutError, MedialensError, NotFoundError
+from .jobs import JobRecord, utc_now
+from .netguard import check_url
+from .schemas import (
+    TERMINAL_STATUSES,
+    ErrorInfo,
+    ImageBatchRequest,
+    ImageBatchStatus,
+    ImageItem,
+    Progress,
+    dump,
+)
+
+logger = logging.getLogger(__name__)
+IMAGE_BATCH = "image_batch"
+
+
+def _epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _parse_time(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+# ---- ① submit (API) ---------------------------------------------------------------------
+
+
+def submit_image_batch(request: ImageBatchRequest, max_processing_seconds: int, svc: Services) -> str:
+    """Store the items, write the job row, start the workflow. Returns the job id."""
+    settings = svc.settings
+    if len(request.images) > settings.max_images_per_batch:
+        raise InvalidRequestError(
+            f"{len(request.images)} images in one request; the limit is {settings.max_images_per_batch}",
+            code="too_many_images")
+    if request.webhook:
+        check_url(request.webhook.url, allow_private=settings.allow_private_urls)
+
+    job_id = f"{IMAGE_BATCH}_{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda pair: svc.media.put_bytes(
+            svc.media.input_key(job_id, pair[0]), pair[1].data_base64.encode(), "text/plain"),
+            enumerate(request.images)))
+    svc.media.put_json(svc.media.manifest_key(job_id), {
+        "job_id": job_id, "kind": IMAGE_BATCH,
+        "items": [{"external_id": image.external_id} for image in request.images],
+    })
+    now = utc_now()
+    svc.jobs.create(JobRecord(
+        job_id=job_id, kind=IMAGE_BATCH, item_count=len(request.images),
+        created_at=now, updated_at=now,
+        deadline_epoch_ms=_epoch_ms() + max_processing_seconds * 1000 if max_processing_seconds else 0,
+        webhook_url=request.webhook.url if request.webhook else None,
+        webhook_secret=request.webhook.secret if request.webhook else None,
+    ))
+    try:
+        svc.sfn.start_execution(stateMachineArn=settings.image_state_machine_arn, name=job_id,
+                                input=json.dumps({"job_id": job_id}))
+    except Exception:
+        svc.jobs.mark_terminal(job_id, "failed", "start_failed", "the workflow could not be started")
+        raise
+    return job_id
+
+
+# ---- ② start ---------------------------------------------------------------------------------
+
+
+def start_job(job_id: str, svc: Services) -> dict[str, Any]:
+    """Mark the job processing and plan the Map: chunks of item indexes."""
+    job = svc.jobs.get(job_id)
+    if job.past_deadline():
+        raise JobTimeoutError("Max-Processing-Time passed before processing started")
+    svc.jobs.mark_processing(job_id)
+    size = svc.settings.image_chunk_size
+    chunks = [{"chunk": n, "start": start, "end": min(start + size, job.item_count)}
+              for n, start in enumerate(range(0, job.item_count, size))]
+    return {"chunks": chunks}
+
+
+# ---- ③ analyse one chunk ---------------------------------------------------------------------
+
+
+def _timeout_error(job: JobRecord) -> JobTimeoutError:
+    return JobTimeoutError(f"Max-Processing-Time exceeded: job {job.job_id} was cancelled")
+
+
+def analyze_chunk(job_id: str, chunk: dict[str, int], svc: Services, analyse: Any) -> dict[str, Any]:
+    """Analyse items [start, end) and store their results as one object.
+
+    A bad item becomes a failed item, never a failed chunk. Errors reading from S3
+    propagate, so the workflow retries the chunk. Past the deadline the chunk stores
+    what it finished and raises JobTimeoutError, which ends the job.
+    """
+    from .analysis.decode import decode_base64
+
+    job = svc.jobs.get(job_id)
+    items: list[dict[str, Any]] = []
+    timed_out = False
+    for index in range(chunk["start"], chunk["end"]):
+        if job.past_deadline():
+            timed_out = True
+            break
+        payload = svc.media.get_bytes(svc.media.input_key(job_id, index))
+        started = time.perf_counter()
+        try:
+            if payload is None:
+                raise MedialensError("the item's input is missing", code="input_missing")
+            result = analyse(decode_base64(payload.decode("ascii", "replace")))
+            entry = {"index": index, "status": "finished", "result": dump(result)}
+        except MedialensError as err:
+            entry = {"index": index, "status": "failed", "error": {"code": err.code, "message": err.message}}
+        except Exception as err:  # an analyser bug on odd pixels fails this item only
+            logger.exception("analysis of item %s of %s failed", index, job_id)
+            entry = {"index": index, "status": "failed",
+                     "error": {"code": "analysis_error", "message": f"{type(err).__name__}: {err}"}}
+        entry["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        items.append(entry)
+    if items:
+        svc.media.put_json(svc.media.chunk_key(job_id, chunk["chunk"]), {"items": items})
+        svc.jobs.add_completed(job_id, len(items))
+    if timed_out:
+        raise _timeout_error(job)
+    return {"chunk": chunk["chunk"], "failed": sum(item["status"] == "failed" for item in items)}
+
+
+# ---- ④ finalize -------------------------------------------------------------------------------
+
+
+def _error_from_states(error: dict[str, Any]) -> ErrorInfo:
+    """An ErrorInfo from a Step Functions Catch output {"Error", "Cause"}."""
+    name = error.get("Error", "States.Runtime")
+    message = error.get("Cause") or name
+    try:
+        message = json.loads(message).get("errorMessage", message)
+    except (ValueError, AttributeError):
+        pass
+    code = {"JobTimeoutError": "timeout", "States.Timeout": "timeout"}.get(name, "internal_error")
+    return ErrorInfo(code=code, message=str(message)[:1000])
+
+
+def _items(job_id: str, svc: Services, manifest: dict, fallback: dict[int, ErrorInfo],
+           default_status: str, default_error: ErrorInfo | None) -> list[ImageItem]:
+    done = {item["index"]: item for chunk in svc.media.chunk_results(job_id).values()
+            for item in chunk.get("items", [])}
+    items = []
+    for index, meta in enumerate(manifest["items"]):
+        if index in done:
+            stored = done[index]
+            items.append(ImageItem(external_id=meta["external_id"], status=stored["status"],
+                                   result=stored.get("result"), error=stored.get("error")))
+        elif default_error or index in fallback:
+            items.append(ImageItem(external_id=meta["external_id"], status="failed",
+                                   error=fallback.get(index, default_error)))
+        else:
+            items.append(ImageItem(external_id=meta["external_id"], status=default_status))
+    return items
+
+
+def _progress(job: JobRecord) -> Progress:
+    total = job.item_count
+    done = min(job.completed_count, total)
+    return Progress(total=total, completed=done, percentage=round(100.0 * done / total, 1) if total else 100.0)
+
+
+def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None = None,
+                 error: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble the final payload, store it, record status and a latency sample.
+
+    With `error` (a Catch output) the job ends failed; items that finished keep their
+    results, the rest carry the job's error.
+    """
+    job = svc.jobs.get(job_id)
+    manifest = svc.media.get_json(svc.media.manifest_key(job_id))
+    job_error = _error_from_states(error) if error else None
+    fallback: dict[int, ErrorInfo] = {}
+    for outcome in chunk_outcomes or []:
+        if "error" in outcome:
+            chunk_error = _error_from_states(outcome["error"])
+            chunk_error = ErrorInfo(code="analysis_failed", message=chunk_error.message)
+            fallback |= {i: chunk_error for i in range(outcome["chunk"]["start"], outcome["chunk"]["end"])}
+    not_analysed = ErrorInfo(code="not_analysed", message="the item was not analysed")
+    items = _items(job_id, svc, manifest, fallback, "failed", job_error or not_analysed)
+    status = "failed" if job_error else "finished"
+
+    svc.jobs.mark_terminal(job_id, status, job_error.code if job_error else None,
+                           job_error.message if job_error else None)
+    job = svc.jobs.get(job_id)
+    payload = ImageBatchStatus(job_id=job_id, status=status, items=items, error=job_error,
+                               progress=_progress(job), created_at=job.created_at,
+                               updated_at=job.updated_at)
+    svc.media.put_json(svc.media.result_key(job_id), dump(payload))
+    if status == "finished" and job.started_at and job.item_count:
+        elapsed_ms = (_parse_time(job.finished_at or utc_now()) - _parse_time(job.started_at)) * 1000
+        svc.jobs.add_latency_sample("image", job_id, elapsed_ms / job.item_count, job.item_count)
+    return {"status": status, "deliver_webhook": bool(job.webhook_url)}
+
+
+# ---- reads (API) -------------------------------------------------------------------------------
+
+
+def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
+    """What GET /v1/images/{job_id} returns: the stored final payload once terminal."""
+    job = svc.jobs.get(job_id)
+    if job.kind != IMAGE_BATCH:
+        raise NotFoundError(f"no image batch {job_id!r}")
+    if job.status in TERMINAL_STATUSES:
+        final = svc.media.get_json(svc.media.result_key(job_id))
+        if final is not None:
+            return final
+    manifest = svc.media.get_json(svc.media.manifest_key(job_id)) or {"items": []}
+    job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
+    items = _items(job_id, svc, manifest, {}, job.status, job_error)
+    return dump(ImageBatchStatus(job_id=job_id, status=job.status, items=items, error=job_error,
+                                 progress=_progress(job), created_at=job.created_at,
+                                 updated_at=job.updated_at))
+
+
+def latency(media_type: str, svc: Services) -> dict[str, Any]:
+    """Median ms per unit over the most recent finished jobs of this media type."""
+    samples = sorted(svc.jobs.latency_samples(media_type, svc.settings.latency_window))
+    median = None
+    if samples:
+        mid = len(samples) // 2
+        median = samples[mid] if len(samples) % 2 else (samples[mid - 1] + samples[mid]) / 2
+    return {"media_type": media_type, "unit": "image" if media_type == "image" else "second",
+            "latency_ms_per_unit": None if median is None else round(median, 1),
+            "samples": len(samples)}
+
+
+# ---- ⑤ webhook ---------------------------------------------------------------------------------
+
+
+def deliver_webhook(job_id: str, svc: Services) -> dict[str, Any]:
+    """POST the stored final payload, byte for byte, signed when the job has a secret."""
+    job = svc.jobs.get(job_id)
+    if not job.webhook_url:
+        return {"delivered": False}
+    body = svc.media.get_bytes(svc.media.result_key(job_id))
+    if body is None:
+        raise MedialensError(f"job {job_id} has no final payload to deliver", code="no_payload")
+    result = webhooks.deliver(job.webhook_url, body, job.webhook_secret,
+                              timeout=svc.settings.webhook_timeout_seconds,
+                              allow_private=svc.settings.allow_private_urls)
+    svc.jobs.set_webhook_status(job_id, "delivered")
+    return {"delivered": True, "status_code": result.status_code}
