@@ -68,7 +68,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         if img.mode.startswith("I;16") and hi > 255:
             lo, hi = 0.0, 65535.0
         scale = 255.0 / (hi - lo) if hi > lo else 0.0
-        img = Image.fromarray(((arr - lo) * scale).clip(0, 255).astype(np.uint8), "L")
+        img = Image.fromarray(((arr - lo) * scale).clip(0, 255).astype(np.uint8))
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
