@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from medialens.local.runtime import free_port
 
 pytestmark = pytest.mark.integration

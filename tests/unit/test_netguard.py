@@ -1,5 +1,4 @@
 import pytest
-
 from medialens.errors import UrlNotAllowedError
 from medialens.netguard import check_url
 

@@ -1,7 +1,6 @@
 import pytest
-from pydantic import ValidationError
-
 from medialens.schemas import ImageBatchRequest, ImageItem, ImageResult, dump
+from pydantic import ValidationError
 
 
 def test_batch_request_needs_at_least_one_image():

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from medialens.local.template import Template
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,6 +7,7 @@ Each step takes its inputs and a Services bundle, so it runs the same in Lambda,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -149,10 +150,8 @@ def _error_from_states(error: dict[str, Any]) -> ErrorInfo:
     """An ErrorInfo from a Step Functions Catch output {"Error", "Cause"}."""
     name = error.get("Error", "States.Runtime")
     message = error.get("Cause") or name
-    try:
+    with contextlib.suppress(ValueError, AttributeError):  # Cause is JSON for Lambda errors
         message = json.loads(message).get("errorMessage", message)
-    except (ValueError, AttributeError):
-        pass
     code = {"JobTimeoutError": "timeout", "States.Timeout": "timeout"}.get(name, "internal_error")
     return ErrorInfo(code=code, message=str(message)[:1000])
 

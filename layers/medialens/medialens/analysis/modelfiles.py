@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ def model_spec(name: str) -> dict[str, Any]:
     return manifest()[name]
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_path(name: str) -> Path:
     """The verified file of a model (sha256 checked once per process)."""
     spec = model_spec(name)

@@ -54,7 +54,7 @@ class ApiFront:
             "path": request.path,
             "httpMethod": request.method,
             "headers": dict(request.headers.items()),
-            "multiValueHeaders": {k: request.headers.getlist(k) for k in request.headers.keys()},
+            "multiValueHeaders": {k: request.headers.getlist(k) for k, _ in request.headers.items()},
             "queryStringParameters": dict(query.items()) or None,
             "multiValueQueryStringParameters": {k: query.getlist(k) for k in query} or None,
             "pathParameters": params or None,
