@@ -1,6 +1,7 @@
 """Workflow step ③ (container image, models baked in): analyse one chunk of a batch."""
 
 from aws_lambda_powertools import Logger
+
 from medialens import workflow
 from medialens.analysis import analyse_image_bytes, analysers
 from medialens.aws import services

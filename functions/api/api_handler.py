@@ -1,6 +1,7 @@
 """API Gateway → the HTTP routes in medialens.api."""
 
 from aws_lambda_powertools import Logger
+
 from medialens.api import app
 
 logger = Logger(service="medialens-api")

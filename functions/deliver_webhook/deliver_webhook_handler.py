@@ -1,6 +1,7 @@
 """Workflow step ⑤: POST the final payload to the job's webhook (the ASL retries failures)."""
 
 from aws_lambda_powertools import Logger
+
 from medialens import workflow
 from medialens.aws import services
 

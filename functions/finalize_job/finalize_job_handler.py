@@ -1,6 +1,7 @@
 """Workflow step ④: assemble the final payload; with "error", record the job as failed."""
 
 from aws_lambda_powertools import Logger
+
 from medialens import workflow
 from medialens.aws import services
 

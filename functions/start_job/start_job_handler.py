@@ -1,6 +1,7 @@
 """Workflow step ②: mark the job processing and plan the Map's chunks."""
 
 from aws_lambda_powertools import Logger
+
 from medialens import workflow
 from medialens.aws import services
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 import requests
+
 from medialens.local.runtime import LocalRuntime
 from medialens.schemas import TERMINAL_STATUSES
-
 from tests.conftest import jpeg_bytes
 
 

@@ -7,8 +7,8 @@ import json
 import math
 
 import pytest
-from medialens.webhooks import verify_signature
 
+from medialens.webhooks import verify_signature
 from tests.integration.conftest import as_json
 
 pytestmark = pytest.mark.integration

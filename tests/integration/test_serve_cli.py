@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from medialens.local.runtime import free_port
 
 pytestmark = pytest.mark.integration

@@ -7,9 +7,10 @@ import zlib
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from medialens.analysis.decode import decode_base64, decode_image
 from medialens.errors import InvalidImageError
-from PIL import Image
 
 LIMIT = 40_000_000
 

@@ -1,4 +1,5 @@
 import pytest
+
 from medialens.errors import UrlNotAllowedError
 from medialens.netguard import check_url
 

@@ -1,6 +1,7 @@
 import pytest
-from medialens.schemas import ImageBatchRequest, ImageItem, ImageResult, dump
 from pydantic import ValidationError
+
+from medialens.schemas import ImageBatchRequest, ImageItem, ImageResult, dump
 
 
 def test_batch_request_needs_at_least_one_image():

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from medialens.local.template import Template
 
 REPO = Path(__file__).resolve().parents[2]

@@ -188,6 +188,8 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     results, the rest carry the job's error.
     """
     job = svc.jobs.get(job_id)
+    if job.status in TERMINAL_STATUSES and svc.media.get_bytes(svc.media.result_key(job_id)) is not None:
+        return {"status": job.status, "deliver_webhook": bool(job.webhook_url)}  # a repeated finalize
     manifest = svc.media.get_json(svc.media.manifest_key(job_id))
     job_error = _error_from_states(error) if error else None
     fallback: dict[int, ErrorInfo] = {}
