@@ -38,7 +38,7 @@ test:
 	$(BIN)/pytest -q
 
 lint:
-	$(BIN)/ruff check layers functions tests models
+	$(BIN)/ruff check layers functions tests models benchmarks
 	$(BIN)/cfn-lint template.yaml
 	npx --no-install asl-validator --json-path statemachine/image_batch.asl.json --no-arn-check
 

@@ -17,6 +17,8 @@ from medialens.local.runtime import free_port
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
+# what a user's shell has: none of the variables the in-process test runtime has set
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MEDIALENS_", "MOTO_"))}
 
 
 @pytest.fixture()
@@ -24,7 +26,7 @@ def served():
     port = free_port()
     proc = subprocess.Popen([str(REPO / ".venv/bin/medialens"), "serve", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**CLEAN_ENV, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 60
     line = ""
     while time.monotonic() < deadline and "listening on" not in line:

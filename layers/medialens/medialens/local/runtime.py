@@ -75,8 +75,7 @@ class LocalRuntime:
         provisioner.provision()
         os.environ.update(provisioner.process_environment())
         os.environ.update(self._settings_env)
-        if self._allow_private_urls:
-            os.environ["MEDIALENS_ALLOW_PRIVATE_URLS"] = "true"
+        os.environ["MEDIALENS_ALLOW_PRIVATE_URLS"] = "true" if self._allow_private_urls else "false"
         get_settings.cache_clear()
         aws.reset()
 
