@@ -30,7 +30,8 @@ def event(name: str) -> dict:
 def deployed(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    # explicit: the integration runtime may have switched execution on for this process
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": False}}):
         template = Template.load(REPO / "template.yaml")
         provisioner = Provisioner(template, boto3.session.Session())
         provisioner.provision()

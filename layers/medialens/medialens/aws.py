@@ -1,6 +1,9 @@
-"""AWS clients and the stores built on them, one set per thread (boto3 resources are not
-thread-safe; the local runtime runs Map iterations on threads). boto3 honours
-AWS_ENDPOINT_URL, which is how `medialens serve` points everything at moto."""
+"""AWS clients and the stores built on them, created once per process.
+
+Low-level boto3 clients are thread-safe (resources are not, so none are used): the local
+runtime runs Map iterations on many threads and they share these. boto3 honours
+AWS_ENDPOINT_URL, which is how `medialens serve` points everything at moto.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from .jobs import JobStore
 from .settings import Settings, get_settings
 from .storage import MediaStore
 
-_local = threading.local()
+_lock = threading.Lock()
+_services: Services | None = None
 
 
 @dataclass(frozen=True)
@@ -26,20 +30,22 @@ class Services:
 
 
 def services() -> Services:
-    svc = getattr(_local, "services", None)
-    if svc is None:
-        settings = get_settings()
-        session = boto3.session.Session()
-        svc = Services(
-            settings=settings,
-            media=MediaStore(session.client("s3"), settings.bucket_name),
-            jobs=JobStore(session.resource("dynamodb").Table(settings.table_name)),
-            sfn=session.client("stepfunctions"),
-        )
-        _local.services = svc
-    return svc
+    global _services
+    with _lock:
+        if _services is None:
+            settings = get_settings()
+            session = boto3.session.Session()
+            _services = Services(
+                settings=settings,
+                media=MediaStore(session.client("s3"), settings.bucket_name),
+                jobs=JobStore(session.client("dynamodb"), settings.table_name),
+                sfn=session.client("stepfunctions"),
+            )
+        return _services
 
 
 def reset() -> None:
-    """Forget this thread's clients (after settings or endpoints change, e.g. in tests)."""
-    _local.services = None
+    """Forget the clients (after settings or endpoints change, e.g. in tests)."""
+    global _services
+    with _lock:
+        _services = None

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
@@ -46,13 +47,26 @@ class JobRecord(BaseModel):
         return bool(self.deadline_epoch_ms) and now_ms >= self.deadline_epoch_ms
 
 
-def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: int(v) if isinstance(v, Decimal) else v for k, v in item.items()}
+_serialize = TypeSerializer().serialize
+_deserialize = TypeDeserializer().deserialize
+
+
+def _to_ddb(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serialize(v) for k, v in values.items()}
+
+
+def _from_ddb(item: dict[str, Any]) -> dict[str, Any]:
+    plain = {k: _deserialize(v) for k, v in item.items()}
+    return {k: int(v) if isinstance(v, Decimal) and v == v.to_integral_value() else
+            float(v) if isinstance(v, Decimal) else v for k, v in plain.items()}
 
 
 class JobStore:
-    def __init__(self, table: Any):
-        self._table = table
+    """Job rows and latency samples, on the low-level (thread-safe) DynamoDB client."""
+
+    def __init__(self, client: Any, table_name: str):
+        self._ddb = client
+        self._table = table_name
 
     @staticmethod
     def _key(job_id: str) -> dict[str, str]:
@@ -60,20 +74,23 @@ class JobStore:
 
     def create(self, job: JobRecord) -> None:
         item = {**self._key(job.job_id), **job.model_dump(exclude_none=True)}
-        self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        self._ddb.put_item(TableName=self._table, Item=_to_ddb(item),
+                           ConditionExpression="attribute_not_exists(pk)")
 
     def get(self, job_id: str) -> JobRecord:
-        item = self._table.get_item(Key=self._key(job_id), ConsistentRead=True).get("Item")
+        item = self._ddb.get_item(TableName=self._table, Key=_to_ddb(self._key(job_id)),
+                                  ConsistentRead=True).get("Item")
         if not item:
             raise NotFoundError(f"no job {job_id!r}")
-        return JobRecord.model_validate(_plain({k: v for k, v in item.items() if k not in ("pk", "sk")}))
+        return JobRecord.model_validate({k: v for k, v in _from_ddb(item).items() if k not in ("pk", "sk")})
 
     def _update(self, job_id: str, fields: dict[str, Any], condition: str | None = None) -> bool:
         fields = {**fields, "updated_at": utc_now()}
         names = {f"#{k}": k for k in fields}
         values = {f":{k}": v for k, v in fields.items()}
         kwargs: dict[str, Any] = {
-            "Key": self._key(job_id),
+            "TableName": self._table,
+            "Key": _to_ddb(self._key(job_id)),
             "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in fields),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
@@ -82,8 +99,9 @@ class JobStore:
             kwargs["ConditionExpression"] = condition
             names["#status"] = "status"
             values[":terminal1"], values[":terminal2"] = "finished", "failed"
+        kwargs["ExpressionAttributeValues"] = _to_ddb(values)
         try:
-            self._table.update_item(**kwargs)
+            self._ddb.update_item(**kwargs)
         except ClientError as err:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -99,10 +117,11 @@ class JobStore:
         )
 
     def add_completed(self, job_id: str, count: int) -> None:
-        self._table.update_item(
-            Key=self._key(job_id),
+        self._ddb.update_item(
+            TableName=self._table,
+            Key=_to_ddb(self._key(job_id)),
             UpdateExpression="ADD completed_count :n SET updated_at = :now",
-            ExpressionAttributeValues={":n": count, ":now": utc_now()},
+            ExpressionAttributeValues=_to_ddb({":n": count, ":now": utc_now()}),
         )
 
     def mark_terminal(self, job_id: str, status: str, error_code: str | None = None,
@@ -117,20 +136,21 @@ class JobStore:
 
     # ---- latency samples ----
     def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int) -> None:
-        self._table.put_item(Item={
+        self._ddb.put_item(TableName=self._table, Item=_to_ddb({
             "pk": f"latency#{media_type}",
             "sk": f"{utc_now()}#{job_id}",
             "ms_per_unit": Decimal(str(round(ms_per_unit, 3))),
             "units": units,
             "expires_at": int(time.time()) + SAMPLE_TTL_SECONDS,
-        })
+        }))
 
     def latency_samples(self, media_type: str, limit: int) -> list[float]:
         """ms per unit of the most recent finished jobs, newest first."""
-        resp = self._table.query(
+        resp = self._ddb.query(
+            TableName=self._table,
             KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": f"latency#{media_type}"},
+            ExpressionAttributeValues=_to_ddb({":pk": f"latency#{media_type}"}),
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [float(item["ms_per_unit"]) for item in resp.get("Items", [])]
+        return [float(_from_ddb(item)["ms_per_unit"]) for item in resp.get("Items", [])]

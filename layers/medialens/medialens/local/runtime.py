@@ -62,6 +62,7 @@ class LocalRuntime:
             "AWS_ENDPOINT_URL": self.moto_url,
             "MOTO_PORT": str(self._moto_port),  # moto's Step Functions interpreter calls Lambda here
         })
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto call otherwise
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self._moto_port, verbose=False)
         self._moto.start()
         request = urllib.request.Request(
