@@ -66,8 +66,8 @@ def _check_body_size() -> None:
 
 
 @app.post("/v1/images", status_code=202, summary="Submit a batch of images for asynchronous analysis",
-          responses={202: {"description": "Accepted", "content": {JSON: {"schema": JobAccepted}}},
-                     400: {"description": "Invalid request", "content": {JSON: {"schema": ErrorResponse}}}})
+          responses={202: {"description": "Accepted", "content": {JSON: {"model": JobAccepted}}},
+                     400: {"description": "Invalid request", "content": {JSON: {"model": ErrorResponse}}}})
 def post_images(
     request: Annotated[ImageBatchRequest, Body()],
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
@@ -81,15 +81,15 @@ def post_images(
 
 
 @app.get("/v1/images/<job_id>", summary="Status and per-item results of an image batch",
-         responses={200: {"description": "The batch", "content": {JSON: {"schema": ImageBatchStatus}}},
-                    404: {"description": "Unknown job", "content": {JSON: {"schema": ErrorResponse}}}})
+         responses={200: {"description": "The batch", "content": {JSON: {"model": ImageBatchStatus}}},
+                    404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
 def get_image_batch(job_id: Annotated[str, Path()]):
     return Response(status_code=200, content_type=JSON,
                     body=json.dumps(workflow.image_batch_status(job_id, services())))
 
 
 @app.get("/v1/latency", summary="Observed processing latency per media unit",
-         responses={200: {"description": "Latency", "content": {JSON: {"schema": LatencyReport}}}})
+         responses={200: {"description": "Latency", "content": {JSON: {"model": LatencyReport}}}})
 def get_latency(media_type: Annotated[str | None, Query(description="image or video")] = None):
     if media_type not in ("image", "video"):
         raise InvalidRequestError("query parameter media_type must be 'image' or 'video'",
