@@ -77,6 +77,8 @@ def test_steps_in_order_produce_the_final_payload(deployed, corpus):
     assert status["status"] == "finished"
     assert [i["status"] for i in status["items"]] == ["finished", "finished"]
     assert status["items"][1]["result"]["moderation"]["category"] == "safe"
+    row = aws.services().jobs.get(job_id)
+    assert row.summary == {"total": 2, "finished": 2, "failed": 0, "safe": 2, "suggestive": 0, "explicit": 0}
 
 
 def test_a_failed_chunk_fails_only_its_items(deployed, corpus):

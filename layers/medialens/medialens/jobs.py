@@ -41,6 +41,7 @@ class JobRecord(BaseModel):
     webhook_status: str | None = None  # delivered | failed
     error_code: str | None = None
     error_message: str | None = None
+    summary: dict[str, int] | None = None  # item counts by status and moderation category
 
     def past_deadline(self, now_ms: int | None = None) -> bool:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -125,8 +126,10 @@ class JobStore:
         )
 
     def mark_terminal(self, job_id: str, status: str, error_code: str | None = None,
-                      error_message: str | None = None) -> bool:
+                      error_message: str | None = None, summary: dict[str, int] | None = None) -> bool:
         fields: dict[str, Any] = {"status": status, "finished_at": utc_now()}
+        if summary is not None:
+            fields["summary"] = summary
         if error_code:
             fields |= {"error_code": error_code, "error_message": error_message or error_code}
         return self._update(job_id, fields, condition="NOT #status IN (:terminal1, :terminal2)")

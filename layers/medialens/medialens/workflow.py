@@ -174,6 +174,16 @@ def _items(job_id: str, svc: Services, manifest: dict, fallback: dict[int, Error
     return items
 
 
+def _summary(items: list[ImageItem]) -> dict[str, int]:
+    """Counts for the job row: items by status, finished items by moderation category."""
+    counts = {"total": len(items), "finished": 0, "failed": 0, "safe": 0, "suggestive": 0, "explicit": 0}
+    for item in items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+        if item.result:
+            counts[item.result.moderation.category] += 1
+    return counts
+
+
 def _progress(job: JobRecord) -> Progress:
     total = job.item_count
     done = min(job.completed_count, total)
@@ -203,7 +213,7 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     status = "failed" if job_error else "finished"
 
     svc.jobs.mark_terminal(job_id, status, job_error.code if job_error else None,
-                           job_error.message if job_error else None)
+                           job_error.message if job_error else None, summary=_summary(items))
     job = svc.jobs.get(job_id)
     payload = ImageBatchStatus(job_id=job_id, status=status, items=items, error=job_error,
                                progress=_progress(job), created_at=job.created_at,
