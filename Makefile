@@ -12,12 +12,17 @@ HOST ?= 127.0.0.1
 setup: system-packages $(VENV)/.installed node_modules/.installed
 	$(PYTHON) models/fetch_models.py
 
-# Debian packages the project needs (node for the ASL validator). Skipped when present.
+# Debian packages: apt-packages.txt (run time) plus node/npm (ASL validator, model
+# conversion). Installs only what is missing; needs root (or sudo) the first time.
 system-packages:
-	@missing=""; for cmd in node:nodejs npm:npm; do command -v $${cmd%%:*} >/dev/null || missing="$$missing $${cmd##*:}"; done; \
+	@wanted="$$(grep -v '^#' apt-packages.txt | xargs) nodejs npm"; missing=""; \
+	for pkg in $$wanted; do \
+	  case $$pkg in nodejs) command -v node >/dev/null && continue;; npm) command -v npm >/dev/null && continue;; esac; \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; done; \
 	if [ -n "$$missing" ]; then echo "apt-get install$$missing"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) || \
-	  { echo "could not install$$missing: install them yourself"; exit 1; }; fi
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing) || \
+	  { echo "could not install:$$missing"; exit 1; }; fi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -70,12 +70,17 @@ class BoundingBox(Schema):
 
 
 class Person(Schema):
-    age: float | None = None
-    gender: Literal["female", "male", "unidentified"] = "unidentified"
-    face_embedding: list[float] = Field(default_factory=list)
-    face_thumbnail: str | None = None
+    """One detected face. See README "Persons" for how each field is computed."""
+
+    age: float | None = Field(None, description="Estimated age in years")
+    gender: Literal["female", "male", "unidentified"] = Field(
+        "unidentified", description="unidentified when the classifier is not confident enough")
+    face_embedding: list[float] = Field(
+        default_factory=list, description="128-D, L2-normalised (dlib ResNet); compare by Euclidean distance")
+    face_thumbnail: str | None = Field(None, description="base64 JPEG of the aligned face, at most 160 px")
     allowlisted: bool = False
-    relative_prominence: float | None = None
+    allowlist_person_id: str | None = Field(None, description="The matching allowlist entry, if any")
+    relative_prominence: float | None = Field(None, ge=0, le=1, description="0..1 from face area and centrality")
     bounding_box: BoundingBox | None = None
 
 

@@ -7,12 +7,17 @@ the deployed values. Variables are named MEDIALENS_<FIELD>, e.g. MEDIALENS_TABLE
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+
+# Explicit and suggestive content (from moderation) and weapons (from the classifiers).
+DEFAULT_CRITICAL_TAGS = ("explicit", "suggestive", "weapon", "gun", "rifle", "pistol", "revolver",
+                         "knife", "sword", "cannon", "missile")
 
 
 def _default_model_dir() -> Path:
@@ -45,6 +50,21 @@ class Settings(BaseSettings):
     # Analysis.
     model_dir: Path = Field(default_factory=_default_model_dir)
     onnx_threads: int = Field(1, ge=1)  # intra-op threads per session; scale out by tasks
+    # Tags below this probability are dropped.
+    tag_min_probability: float = Field(0.15, ge=0, le=1)
+    # Tags flagged is_critical (comma-separated in the environment). Matched against the
+    # plain tag words; "explicit" and "suggestive" come from moderation.
+    critical_tags: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_CRITICAL_TAGS))
+    # Below this confidence the gender is "unidentified".
+    gender_min_confidence: float = Field(0.8, ge=0.5, le=1)
+    # A face matches an allowlisted person when the Euclidean distance between their
+    # L2-normalised embeddings is at most this (dlib: same person ~0.3-0.45, others >= 0.6).
+    allowlist_max_distance: float = Field(0.5, gt=0, le=2)
+
+    @field_validator("critical_tags", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        return [t.strip() for t in value.split(",") if t.strip()] if isinstance(value, str) else value
 
 
 @lru_cache(maxsize=1)
