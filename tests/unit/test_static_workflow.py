@@ -84,8 +84,13 @@ def test_each_function_entry_point_exists_and_agrees_with_its_dockerfile(logical
     assert module.endswith("_handler"), "handler modules get unique names (house rule)"
     props = TEMPLATE.function_properties(logical_id)
     if props.get("PackageType") == "Image":
-        dockerfile = (REPO / TEMPLATE.resources[logical_id]["Metadata"]["Dockerfile"]).read_text()
-        assert f'CMD ["{module}.{function}"]' in dockerfile
+        dockerfile_path = REPO / TEMPLATE.resources[logical_id]["Metadata"]["Dockerfile"]
+        dockerfile = dockerfile_path.read_text()
+        copied = re.search(r"^COPY (\S+_handler\.py) \$\{LAMBDA_TASK_ROOT\}/", dockerfile, re.M)
+        assert copied and Path(REPO / copied.group(1)).parent == dockerfile_path.parent
+        assert code_dir == dockerfile_path.parent  # the Command's module is one the image copies
+        default = re.search(r'^CMD \["([\w.]+)"\]', dockerfile, re.M).group(1)
+        assert (REPO / dockerfile_path.parent / f"{default.rpartition('.')[0]}.py").is_file()
 
 
 def test_api_routes_are_served_by_the_api_function():

@@ -14,10 +14,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from . import workflow
+from . import allowlist, workflow
 from .aws import services
 from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
-from .schemas import ErrorResponse, ImageBatchRequest, ImageBatchStatus, JobAccepted, LatencyReport
+from .schemas import (
+    AllowlistListing,
+    AllowlistPerson,
+    AllowlistRequest,
+    ErrorResponse,
+    ImageBatchRequest,
+    ImageBatchStatus,
+    JobAccepted,
+    LatencyReport,
+)
 
 app = APIGatewayRestResolver(enable_validation=True)
 JSON = "application/json"
@@ -96,6 +105,33 @@ def get_latency(media_type: Annotated[str | None, Query(description="image or vi
                                   code="invalid_media_type")
     return Response(status_code=200, content_type=JSON,
                     body=json.dumps(workflow.latency(media_type, services())))
+
+
+@app.post("/v1/allowlist", status_code=201, summary="Register (or replace) an allowlisted person",
+          responses={201: {"description": "Registered", "content": {JSON: {"model": AllowlistPerson}}},
+                     400: {"description": "A photo without exactly one face, or invalid",
+                           "content": {JSON: {"model": ErrorResponse}}}})
+def post_allowlist(request: Annotated[AllowlistRequest, Body()]):
+    _check_body_size()
+    person = allowlist.register_person(request, services())
+    return Response(status_code=201, content_type=JSON, body=json.dumps(person),
+                    headers={"Location": f"/v1/allowlist/{request.person_id}"})
+
+
+@app.get("/v1/allowlist", summary="The allowlisted persons",
+         responses={200: {"description": "Persons", "content": {JSON: {"model": AllowlistListing}}}})
+def get_allowlist():
+    svc = services()
+    persons = [svc.allowlist.describe(entry) for entry in svc.allowlist.entries()]
+    return Response(status_code=200, content_type=JSON, body=json.dumps({"persons": persons}))
+
+
+@app.delete("/v1/allowlist/<person_id>", summary="Remove an allowlisted person",
+            responses={204: {"description": "Removed"},
+                       404: {"description": "Unknown person", "content": {JSON: {"model": ErrorResponse}}}})
+def delete_allowlist(person_id: Annotated[str, Path()]):
+    services().allowlist.delete(person_id)
+    return Response(status_code=204, content_type=JSON, body="")
 
 
 @app.get("/v1/health", summary="Liveness")

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 
+from .allowlist import AllowlistStore
 from .jobs import JobStore
 from .settings import Settings, get_settings
 from .storage import MediaStore
@@ -26,7 +27,9 @@ class Services:
     settings: Settings
     media: MediaStore
     jobs: JobStore
+    allowlist: AllowlistStore
     sfn: Any
+    lambdas: Any
 
 
 def services() -> Services:
@@ -35,11 +38,15 @@ def services() -> Services:
         if _services is None:
             settings = get_settings()
             session = boto3.session.Session()
+            media = MediaStore(session.client("s3"), settings.bucket_name)
+            dynamodb = session.client("dynamodb")
             _services = Services(
                 settings=settings,
-                media=MediaStore(session.client("s3"), settings.bucket_name),
-                jobs=JobStore(session.client("dynamodb"), settings.table_name),
+                media=media,
+                jobs=JobStore(dynamodb, settings.table_name),
+                allowlist=AllowlistStore(dynamodb, settings.table_name, media),
                 sfn=session.client("stepfunctions"),
+                lambdas=session.client("lambda"),
             )
         return _services
 

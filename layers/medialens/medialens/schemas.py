@@ -40,6 +40,17 @@ class ImageBatchRequest(Schema):
     webhook: WebhookConfig | None = None
 
 
+class AllowlistImage(Schema):
+    data_base64: str = Field(description="Raw base64 of a photo showing exactly one face")
+
+
+class AllowlistRequest(Schema):
+    person_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$",
+                           description="Your id for this person (letters, digits, _ . @ -)")
+    images: list[AllowlistImage] = Field(min_length=1, max_length=10,
+                                         description="1-10 photos, each with exactly one face")
+
+
 # ---- results ----------------------------------------------------------------------------
 
 
@@ -141,6 +152,17 @@ class ImageBatchStatus(Schema):
     error: ErrorInfo | None = None
     created_at: str | None = None
     updated_at: str | None = None
+
+
+class AllowlistPerson(Schema):
+    person_id: str
+    images: int = Field(description="Enrolment photos (one embedding each)")
+    created_at: str
+    face_thumbnails: list[str] = Field(default_factory=list, description="base64 JPEGs of the aligned faces")
+
+
+class AllowlistListing(Schema):
+    persons: list[AllowlistPerson]
 
 
 class LatencyReport(Schema):

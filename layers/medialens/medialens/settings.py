@@ -7,8 +7,8 @@ the deployed values. Variables are named MEDIALENS_<FIELD>, e.g. MEDIALENS_TABLE
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     table_name: str = "medialens-jobs"
     bucket_name: str = "medialens-media"
     image_state_machine_arn: str = ""
+    enrol_function_name: str = "FaceEnrolFunction"  # embeds allowlist photos (container)
 
     # Limits.
     max_images_per_batch: int = Field(256, ge=1)

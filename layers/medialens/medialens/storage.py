@@ -4,6 +4,8 @@
     jobs/{job_id}/input/{index:06d}    one item's payload as received (base64 text)
     jobs/{job_id}/chunks/{chunk:06d}.json   results of one analysis task (a Map iteration)
     jobs/{job_id}/result.json          the final payload: what GET returns and the webhook sends
+    allowlist/{person_id}/face_NN.jpg  aligned face thumbnails of allowlist entries (allowlist.py)
+    allowlist/uploads/{upload_id}/NN   enrolment photos while their faces are embedded
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class MediaStore:
             if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 return None
             raise
+
+    def delete(self, key: str) -> None:
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
 
     def put_json(self, key: str, value: Any) -> bytes:
         body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()

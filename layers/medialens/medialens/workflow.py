@@ -111,9 +111,11 @@ def analyze_chunk(job_id: str, chunk: dict[str, int], svc: Services, analyse: An
     propagate, so the workflow retries the chunk. Past the deadline the chunk stores
     what it finished and raises JobTimeoutError, which ends the job.
     """
+    from .allowlist import match_persons
     from .analysis.decode import decode_base64
 
     job = svc.jobs.get(job_id)
+    allowlisted = svc.allowlist.entries()
     items: list[dict[str, Any]] = []
     timed_out = False
     for index in range(chunk["start"], chunk["end"]):
@@ -125,8 +127,9 @@ def analyze_chunk(job_id: str, chunk: dict[str, int], svc: Services, analyse: An
         try:
             if payload is None:
                 raise MedialensError("the item's input is missing", code="input_missing")
-            result = analyse(decode_base64(payload.decode("ascii", "replace")))
-            entry = {"index": index, "status": "finished", "result": dump(result)}
+            result = dump(analyse(decode_base64(payload.decode("ascii", "replace"))))
+            match_persons(result["person_ids"], allowlisted, svc.settings.allowlist_max_distance)
+            entry = {"index": index, "status": "finished", "result": result}
         except MedialensError as err:
             entry = {"index": index, "status": "failed", "error": {"code": err.code, "message": err.message}}
         except Exception as err:  # an analyser bug on odd pixels fails this item only

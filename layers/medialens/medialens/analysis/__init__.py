@@ -44,8 +44,25 @@ def analyse_image_bytes(data: bytes) -> ImageResult:
     """Decode once, run every analyser on the same pixels. InvalidImageError for bad bytes."""
     from .decode import decode_image
 
-    image = decode_image(data, max_pixels=get_settings().max_image_pixels)
+    settings = get_settings()
+    image = decode_image(data, max_pixels=settings.max_image_pixels)
     fields: dict[str, Any] = {}
     for analyser in analysers().values():
         fields.update(analyser.analyse(image))
+    fields["tags"] = finish_tags(fields.get("tags", []), fields.get("moderation"), settings.critical_tags)
     return ImageResult.model_validate(fields)
+
+
+def finish_tags(tags: list[dict[str, Any]], moderation: dict[str, Any] | None,
+                critical: list[str]) -> list[dict[str, Any]]:
+    """The final tag list: a non-safe moderation category becomes a tag ("explicit" or
+    "suggestive", with its score), each tag appears once with its best probability,
+    is_critical marks the words on the configured critical list, sorted by probability."""
+    best: dict[str, float] = {}
+    if moderation and moderation["category"] != "safe":
+        best[moderation["category"]] = moderation["scores"][moderation["category"]]
+    for tag in tags:
+        best[tag["tag"]] = max(best.get(tag["tag"], 0.0), tag["probability"])
+    flagged = {word.lower() for word in critical}
+    return [{"tag": word, "probability": round(p, 4), "is_critical": word.lower() in flagged}
+            for word, p in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
