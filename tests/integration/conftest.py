@@ -33,6 +33,9 @@ def api(service):
         def post(self, path: str, **kwargs: Any) -> requests.Response:
             return requests.post(self.base + path, timeout=30, **kwargs)
 
+        def delete(self, path: str, **kwargs: Any) -> requests.Response:
+            return requests.delete(self.base + path, timeout=30, **kwargs)
+
         def get(self, path: str, **kwargs: Any) -> requests.Response:
             return requests.get(self.base + path, timeout=30, **kwargs)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -56,8 +57,25 @@ def analyse_file(path: Path) -> dict[str, Any]:
     return entry
 
 
+def _load_models() -> None:
+    from .analysis import analysers
+
+    analysers()
+
+
+def analyse_files(paths: list[Path], workers: int) -> list[dict[str, Any]]:
+    """Entries in input order; with workers > 1 a process pool, each process loading
+    the models once (onnxruntime sessions use one thread each: we scale by processes)."""
+    if workers <= 1 or len(paths) <= 1:
+        return [analyse_file(path) for path in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(workers, len(paths)), initializer=_load_models) as pool:
+        return list(pool.map(analyse_file, paths))
+
+
 def _analyze(args: argparse.Namespace) -> int:
-    entries = [analyse_file(path) for path in _files(args.paths)]
+    entries = analyse_files(_files(args.paths), args.workers)
     if args.json:
         json.dump(entries, sys.stdout, indent=2 if args.pretty else None)
         sys.stdout.write("\n")
@@ -87,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
     analyze.add_argument("--json", action="store_true", help="print one JSON array of results")
     analyze.add_argument("--pretty", action="store_true", help="indent the JSON")
+    analyze.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="processes analysing in parallel (default: one per CPU)")
     analyze.set_defaults(run=_analyze)
 
     args = parser.parse_args(argv)
