@@ -8,6 +8,7 @@ the same schemas (GET /v1/openapi.json).
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -29,6 +30,7 @@ from .schemas import (
 )
 
 app = APIGatewayRestResolver(enable_validation=True)
+logger = logging.getLogger(__name__)
 JSON = "application/json"
 
 MAX_PROCESSING_TIME_DOC = (
@@ -53,6 +55,13 @@ def _invalid_request(err: RequestValidationError) -> Response:
 @app.exception_handler(MedialensError)
 def _medialens_error(err: MedialensError) -> Response:
     return error_response(err.http_status, err.code, err.message)
+
+
+@app.exception_handler(Exception)
+def _unexpected(err: Exception) -> Response:
+    """A dependency failed (or a bug): 503 with a JSON body; the details go to the log."""
+    logger.exception("request failed")
+    return error_response(503, "service_unavailable", "the request could not be completed; try again")
 
 
 def parse_max_processing_time(value: str | None) -> int:

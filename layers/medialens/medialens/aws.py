@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from .allowlist import AllowlistStore
 from .jobs import JobStore
@@ -19,6 +20,10 @@ from .settings import Settings, get_settings
 from .storage import MediaStore
 
 _lock = threading.Lock()
+# Throttling and 5xx are retried inside each call (adaptive backoff); explicit timeouts so
+# a stalled connection fails the step (and the workflow's Retry) instead of hanging it.
+CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 6}, connect_timeout=5, read_timeout=30,
+                       max_pool_connections=32)
 _services: Services | None = None
 
 
@@ -38,15 +43,15 @@ def services() -> Services:
         if _services is None:
             settings = get_settings()
             session = boto3.session.Session()
-            media = MediaStore(session.client("s3"), settings.bucket_name)
-            dynamodb = session.client("dynamodb")
+            media = MediaStore(session.client("s3", config=CLIENT_CONFIG), settings.bucket_name)
+            dynamodb = session.client("dynamodb", config=CLIENT_CONFIG)
             _services = Services(
                 settings=settings,
                 media=media,
                 jobs=JobStore(dynamodb, settings.table_name),
                 allowlist=AllowlistStore(dynamodb, settings.table_name, media),
-                sfn=session.client("stepfunctions"),
-                lambdas=session.client("lambda"),
+                sfn=session.client("stepfunctions", config=CLIENT_CONFIG),
+                lambdas=session.client("lambda", config=CLIENT_CONFIG.merge(Config(read_timeout=60))),
             )
         return _services
 
