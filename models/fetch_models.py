@@ -12,8 +12,11 @@ Standard library only.  For every manifest entry:
     extracted and checked against their manifest sha256, the build venv
     .venv-build/ is created from models/requirements-build.txt if needed
     (reused while a stamp shows the requirements file unchanged), the
-    converter models/converters/<converter>.py SOURCE_DIR OUT_FILE runs with the
-    build venv's python, and the output must match the manifest sha256.
+    converter models/converters/<converter>.py SOURCE_DIR OUT_FILE [ARGS...]
+    runs with the build venv's python (ARGS: the entry's `converter_args`), and
+    the output must match the manifest sha256.  Converters marked
+    `# fetch_models: stdlib-only` (e.g. `copy`) run with this interpreter and
+    need no build venv.
 
 Exit status is non-zero on any failure.  Nothing here is needed at run time:
 the service only reads DEST/<file> and checks its sha256.
@@ -52,7 +55,11 @@ DEFAULT_CACHE = MODELS_DIR / ".cache"
 DEFAULT_VENV = REPO_ROOT / ".venv-build"
 VENV_STAMP = ".medialens-requirements.sha256"
 PIP_INSTALL_ARGS = ["--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q"]
-REQUIRED_KEYS = ("file", "sha256", "licence", "source", "converter", "input", "output")
+REQUIRED_KEYS = ("file", "sha256", "licence", "source", "converter")
+# Networks must document their tensors; data files (`"kind": "labels"` or "config") need not.
+MODEL_KEYS = ("input", "output")
+DATA_KINDS = ("labels", "config")
+STDLIB_MARKER = "# fetch_models: stdlib-only"
 
 
 class FetchError(Exception):
@@ -274,6 +281,8 @@ def load_manifest() -> dict:
         manifest = json.load(f)
     for name, entry in manifest["models"].items():
         missing = [k for k in REQUIRED_KEYS if k not in entry]
+        if entry.get("kind") not in DATA_KINDS:
+            missing += [k for k in MODEL_KEYS if k not in entry]
         if missing:
             raise FetchError(f"manifest entry {name} lacks {missing}")
         if not re.fullmatch(r"[a-z0-9_]+", entry["converter"]):
@@ -282,7 +291,17 @@ def load_manifest() -> dict:
             raise FetchError(f"manifest entry {name}: unknown registry {entry['source'].get('registry')!r}")
         if Path(entry["file"]).name != entry["file"]:
             raise FetchError(f"manifest entry {name}: file must be a plain file name")
+        args = entry.get("converter_args", [])
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise FetchError(f"manifest entry {name}: converter_args must be a list of strings")
     return manifest
+
+
+def is_stdlib_converter(converter: Path) -> bool:
+    """True if the converter declares (in its first lines) that it needs only the standard library."""
+    with open(converter, encoding="utf-8") as f:
+        head = [next(f, "") for _ in range(5)]
+    return any(line.strip() == STDLIB_MARKER for line in head)
 
 
 def is_cached(entry: dict, dest: Path) -> bool:
@@ -309,18 +328,23 @@ def build(name: str, entry: dict, dest: Path, cache: Path, venv: Path, update: b
                 f"    got      {got}\n    manifest {f.get('sha256')}"
             )
 
-    py = ensure_build_venv(venv)
     converter = CONVERTERS / f"{entry['converter']}.py"
+    if not converter.is_file():
+        raise FetchError(f"{name}: converter {converter} not found")
+    py = Path(sys.executable) if is_stdlib_converter(converter) else ensure_build_venv(venv)
     dest.mkdir(parents=True, exist_ok=True)
     partial = dest / f".{entry['file']}.partial"
     log_file = cache / "logs" / f"{name}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
+    # PYTHONSAFEPATH: the converters directory is not put first on sys.path, so its
+    # copy.py cannot shadow the standard library's `copy` (converters that import a
+    # sibling module append the directory themselves).
+    env = dict(os.environ, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="", PYTHONSAFEPATH="1")
     env.pop("PYTHONPATH", None)
     log(f"  converting with {converter.relative_to(MODELS_DIR)} (log: {log_file})")
     with open(log_file, "wb") as lf:
         proc = subprocess.run(
-            [str(py), str(converter), str(src_dir), str(partial)],
+            [str(py), str(converter), str(src_dir), str(partial), *entry.get("converter_args", [])],
             stdout=lf,
             stderr=subprocess.STDOUT,
             env=env,

@@ -34,17 +34,25 @@ os.environ["CUDA_VISIBLE_DEVICES"] = ""
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 os.environ["TF_DETERMINISTIC_OPS"] = "1"
 
+import sys
+
+# Sibling modules (onnx_canonical) are imported from this directory, which also holds
+# copy.py (the plain-copy converter): put it last on sys.path so that it never
+# shadows the standard library's `copy` (stable sort: entries for this directory move
+# to the end).  fetch_models.py also sets PYTHONSAFEPATH=1.
+sys.path.sort(key=lambda p: os.path.abspath(p or os.curdir) == os.path.dirname(os.path.abspath(__file__)))
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+
 import argparse
 import base64
 import json
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from onnx_canonical import canonicalise
 
 MODEL_JS = "dist/models/mobilenet_v2/model.min.js"
 SHARD_JS = "dist/models/mobilenet_v2/group1-shard1of1.min.js"
@@ -144,91 +152,6 @@ def build_keras(model: dict, weights: dict[str, np.ndarray]):
     last = keras_model.layers[-1]
     softmax = getattr(getattr(last, "activation", None), "__name__", None) == "softmax"
     return keras_model, softmax
-
-
-_COUNTER = re.compile(r"__\d+")
-
-
-def canonicalise(g) -> None:
-    """Make node order and every internal name a function of the graph structure only.
-
-    tf2onnx numbers generated names with a global counter and, when it merges
-    identical constants, keeps whichever name a hash/identity-ordered container
-    yields first; both change from run to run.  Here nodes are re-ordered by a
-    depth-first post-order walk from the graph outputs (inputs visited in slot
-    order), generated counters are replaced by canonical ones, and initializers
-    are named after their first consumer.  Graph input/output names are kept.
-    """
-    producer = {o: n for n in g.node for o in n.output}
-    inits = {i.name: i for i in g.initializer}
-    order, seen = [], set()
-    for out in g.output:
-        stack = [(producer[out.name], False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for name in reversed(node.input):
-                if name in producer and id(producer[name]) not in seen:
-                    stack.append((producer[name], False))
-    if len(order) != len(g.node):
-        raise ValueError(f"{len(g.node) - len(order)} nodes do not feed the output")
-
-    # Names without a tf2onnx counter come from TF op names and are stable: keep
-    # them.  Counter-bearing names get the counter stripped and, on collision, a
-    # canonical "__k" suffix assigned in canonical node order.
-    node_names = {n.name for n in order if not _COUNTER.search(n.name)}
-    tensor_names = {i.name for i in g.input} | {o.name for o in g.output}
-    tensor_names |= {o for n in order for o in n.output if o and not _COUNTER.search(o)}
-    rename: dict[str, str] = {t: t for t in tensor_names}
-
-    def unique(base: str, used: set[str]) -> str:
-        name, k = base, 0
-        while name in used:
-            k += 1
-            name = f"{base}__{k}"
-        used.add(name)
-        return name
-
-    for node in order:
-        if _COUNTER.search(node.name) or not node.name:
-            node.name = unique(_COUNTER.sub("", node.name) or node.op_type, node_names)
-        for slot, inp in enumerate(node.input):
-            if inp and inp not in rename and inp in inits:
-                rename[inp] = unique(f"{node.name}/const_{slot}", tensor_names)
-        for out in node.output:
-            if out and out not in rename:
-                rename[out] = unique(_COUNTER.sub("", out), tensor_names)
-    for node in order:
-        node.input[:] = [rename.get(i, i) if i else i for i in node.input]
-        node.output[:] = [rename.get(o, o) if o else o for o in node.output]
-    new_inits = []
-    for old, new in rename.items():  # insertion order == first use in canonical order
-        if old not in inits:
-            continue
-        init = inits[old]
-        init.name = new
-        new_inits.append(init)
-    if len(new_inits) != len(inits):
-        raise ValueError("unused initializers in graph")
-    infos = [type(vi).FromString(vi.SerializeToString()) for vi in g.value_info]
-    for vi in infos:
-        vi.name = rename.get(vi.name, vi.name)
-    infos.sort(key=lambda vi: vi.name)
-    del g.value_info[:]
-    g.value_info.extend(infos)
-    # Copy before clearing: the lists reference elements of the repeated fields.
-    nodes = [type(n).FromString(n.SerializeToString()) for n in order]
-    inits_copy = [type(i).FromString(i.SerializeToString()) for i in new_inits]
-    del g.node[:]
-    g.node.extend(nodes)
-    del g.initializer[:]
-    g.initializer.extend(inits_copy)
 
 
 def to_onnx(keras_model):
