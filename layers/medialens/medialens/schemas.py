@@ -81,7 +81,7 @@ class BoundingBox(Schema):
 
 
 class Person(Schema):
-    """One detected face. See README "Persons" for how each field is computed."""
+    """One detected face. docs/persons.md says how each field is computed."""
 
     age: float | None = Field(None, description="Estimated age in years")
     gender: Literal["female", "male", "unidentified"] = Field(

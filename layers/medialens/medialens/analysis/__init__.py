@@ -23,7 +23,7 @@ class Analyser(Protocol):
 
 _REGISTRY: dict[str, Callable[[], Analyser]] = {}
 # Modules whose import registers analysers, in the order their fields appear.
-_MODULES = ("moderation",)
+_MODULES = ("moderation", "faces")
 
 
 def register(name: str) -> Callable[[type], type]:
