@@ -16,8 +16,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 # Explicit and suggestive content (from moderation) and weapons (from the classifiers).
+# "knife" is left out: COCO's knife is mostly cutlery (add it if your media needs it).
 DEFAULT_CRITICAL_TAGS = ("explicit", "suggestive", "weapon", "gun", "rifle", "pistol", "revolver",
-                         "knife", "sword", "cannon", "missile")
+                         "sword", "cannon", "missile")
 
 
 def _default_model_dir() -> Path:

@@ -23,7 +23,7 @@ class Analyser(Protocol):
 
 _REGISTRY: dict[str, Callable[[], Analyser]] = {}
 # Modules whose import registers analysers, in the order their fields appear.
-_MODULES = ("moderation", "faces")
+_MODULES = ("moderation", "tags", "faces")
 
 
 def register(name: str) -> Callable[[type], type]:
@@ -65,4 +65,4 @@ def finish_tags(tags: list[dict[str, Any]], moderation: dict[str, Any] | None,
         best[tag["tag"]] = max(best.get(tag["tag"], 0.0), tag["probability"])
     flagged = {word.lower() for word in critical}
     return [{"tag": word, "probability": round(p, 4), "is_critical": word.lower() in flagged}
-            for word, p in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
+            for word, p in sorted(best.items(), key=lambda kv: -kv[1])]  # stable: specific before generic

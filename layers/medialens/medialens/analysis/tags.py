@@ -1,0 +1,291 @@
+"""Tags: plain words from an ImageNet classifier and a COCO object detector, plus place words.
+
+Two models look at the same downscaled pixels:
+
+* EfficientNet-Lite3 (int8, 280×280) gives a softmax over the 1000 ImageNet classes.
+* SSD-MobileNetV2 (COCO, 300×300, run by OpenCV's dnn module) gives boxes for 80 classes.
+
+``vocabulary.py`` maps both to plain words and closes them under a hand-made hypernym
+graph. How a word's probability is computed (docs/tags.md has the reasoning):
+
+1. ImageNet: the classes of a softmax are mutually exclusive, so a word's probability is
+   the **sum** of the probabilities of the classes that imply it ("dog" = Σ breeds).
+   Classes below ``CLASS_FLOOR`` are ignored: the int8 output's tail is quantisation
+   noise, and summed over hundreds of classes it would make "animal" appear everywhere.
+2. Detector: detections scoring at least ``DETECTION_MIN_SCORE`` count; a word gets the
+   **max** score of the detections that imply it (boxes are not exclusive events, and
+   duplicates of one object would inflate a sum or noisy-or).
+3. People: "people", "group photo", "crowd" at the 2nd, 3rd, 10th best person score
+   (for "group photo", among persons at least 1/5 of the image tall).
+4. Places: each place word is the **max** over its rules in ``PLACE_RULES`` of
+   weight × evidence (the evidence being a word's probability from steps 1–3, or the n-th
+   best score among some detector classes).
+5. Every word then passes its probability up to its parents (max), so a parent is never
+   less likely than a child.
+6. "indoor" and "outdoor" exclude each other: when both have evidence they are combined
+   with Dempster's rule for two simple support functions.
+
+Across the two models a word keeps the larger of its two probabilities (max, not
+noisy-or: both models see the same pixels, so their errors are not independent).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..settings import get_settings
+from . import register
+from .decode import DecodedImage
+from .modelfiles import model_path, model_spec, onnx_session
+from .vocabulary import (
+    COCO,
+    COCO_LABELS,
+    IMAGENET,
+    IMAGENET_RANGES,
+    PARENTS,
+    PEOPLE_COUNTS,
+    PLACE_RULES,
+    Count,
+    Word,
+)
+
+CLASSIFIER = "efficientnet_lite3"
+CLASSIFIER_LABELS = "imagenet_labels"
+DETECTOR = "ssd_mobilenet_v2_coco"
+DETECTOR_CONFIG = "ssd_mobilenet_v2_coco_config"
+CLASSIFIER_SIZE = 280
+DETECTOR_SIZE = 300
+# An ImageNet class contributes to its words only from this probability on (5 steps of
+# the int8 output's 1/256 quantum).
+CLASS_FLOOR = 0.02
+# The score from which a detection counts, the value the TF Object Detection API's
+# examples use for this model. Below it, SSD-MobileNet's boxes are mostly background.
+DETECTION_MIN_SCORE = 0.5
+MAX_CERTAINTY = 0.999  # keeps Dempster's rule defined when both indoor and outdoor are ~1
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: str  # COCO class name
+    score: float
+    box: tuple[float, float, float, float]  # left, top, right, bottom as fractions of the image
+
+
+class Vocabulary:
+    """The vocabulary tables resolved against the model's label file."""
+
+    def __init__(self, imagenet_labels: Sequence[str]) -> None:
+        self.imagenet_names = [label.split(",")[0].strip() for label in imagenet_labels]
+        problems = vocabulary_problems(self.imagenet_names)
+        if problems:
+            raise ValueError("tag vocabulary does not match the models: " + "; ".join(problems))
+        self.ancestors = _closure(PARENTS)
+        # Word depth in the graph: ranks a specific word before its parent on equal probability.
+        self.depth = {word: len(above) for word, above in self.ancestors.items()}
+        direct = _imagenet_words(self.imagenet_names)
+        self.class_words = [self.expand(words) for words in direct]
+        self.coco_words = {label: self.expand(COCO.get(label, (label,))) for label in COCO_LABELS.values()}
+
+    def expand(self, words: Iterable[str]) -> tuple[str, ...]:
+        """The words and all their ancestors, each once."""
+        out: dict[str, None] = {}
+        for word in words:
+            out[word] = None
+            out.update(dict.fromkeys(sorted(self.ancestors.get(word, ()))))
+        return tuple(out)
+
+    def scores(self, class_probs: np.ndarray, detections: Sequence[Detection]) -> dict[str, float]:
+        """Every word with its probability (steps 1-6 of the module docstring)."""
+        scores: dict[str, float] = defaultdict(float)
+
+        def lift(word: str, p: float) -> None:
+            if p > scores[word]:
+                scores[word] = p
+
+        for index in np.flatnonzero(class_probs >= CLASS_FLOOR):
+            p = float(class_probs[index])
+            for word in self.class_words[index]:
+                scores[word] += p
+        for detection in detections:
+            for word in self.coco_words[detection.label]:
+                lift(word, detection.score)
+
+        by_label: dict[str, list[float]] = defaultdict(list)
+        for detection in detections:
+            by_label[detection.label].append(detection.score)
+        for word, n, min_height in PEOPLE_COUNTS:
+            people = sorted((d.score for d in detections
+                             if d.label == "person" and d.box[3] - d.box[1] >= min_height), reverse=True)
+            if len(people) >= n:
+                for w in self.expand((word,)):
+                    lift(w, people[n - 1])
+
+        objects = dict(scores)
+        for place, rules in PLACE_RULES.items():
+            lift(place, max((_evidence(rule, objects, by_label) for rule in rules), default=0.0))
+
+        for word, p in list(scores.items()):
+            for ancestor in self.ancestors.get(word, ()):
+                lift(ancestor, p)
+
+        outdoor, indoor = min(scores["outdoor"], MAX_CERTAINTY), min(scores["indoor"], MAX_CERTAINTY)
+        if outdoor > 0 and indoor > 0:
+            conflict = 1.0 - outdoor * indoor
+            scores["outdoor"], scores["indoor"] = outdoor * (1 - indoor) / conflict, indoor * (1 - outdoor) / conflict
+        return {word: min(p, 1.0) for word, p in scores.items() if p > 0}
+
+    def tags(self, class_probs: np.ndarray, detections: Sequence[Detection],
+             min_probability: float) -> list[dict[str, Any]]:
+        kept = [(word, p) for word, p in self.scores(class_probs, detections).items() if p >= min_probability]
+        kept.sort(key=lambda item: (-round(item[1], 4), -self.depth.get(item[0], 0), item[0]))
+        return [{"tag": word, "probability": round(p, 4), "is_critical": False} for word, p in kept]
+
+
+def _evidence(rule: Word | Count, objects: dict[str, float], by_label: dict[str, list[float]]) -> float:
+    if isinstance(rule, Word):
+        return rule.weight * objects.get(rule.word, 0.0)
+    ranked = sorted((s for label in rule.classes for s in by_label.get(label, ())), reverse=True)
+    return rule.weight * ranked[rule.n - 1] if len(ranked) >= rule.n else 0.0
+
+
+def _closure(parents: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    """word → all its ancestors (not itself). Raises on a cycle."""
+    done: dict[str, frozenset[str]] = {}
+
+    def visit(word: str, path: tuple[str, ...]) -> frozenset[str]:
+        if word in path:
+            raise ValueError(f"cycle in PARENTS: {' → '.join((*path, word))}")
+        if word not in done:
+            above: set[str] = set()
+            for parent in parents.get(word, ()):
+                above.add(parent)
+                above |= visit(parent, (*path, word))
+            done[word] = frozenset(above)
+        return done[word]
+
+    for word in parents:
+        visit(word, ())
+    return done
+
+
+def _imagenet_words(names: Sequence[str]) -> list[tuple[str, ...]]:
+    """Direct words of each ImageNet class: explicit entries win over ranges."""
+    words: list[tuple[str, ...] | None] = [None] * len(names)
+    for first, last, range_words in IMAGENET_RANGES:
+        for index in range(first, last + 1):
+            words[index] = range_words
+    index_of = {name: i for i, name in enumerate(names)}
+    for key, key_words in IMAGENET.items():
+        index = key if isinstance(key, int) else index_of[key]
+        base = words[index] if isinstance(key, str) and words[index] else ()
+        words[index] = tuple(dict.fromkeys((*key_words, *base)))
+    return [w or () for w in words]
+
+
+def vocabulary_problems(imagenet_names: Sequence[str]) -> list[str]:
+    """Everything in vocabulary.py that does not match the label files (empty when sound)."""
+    problems: list[str] = []
+    counts: dict[str, int] = defaultdict(int)
+    for name in imagenet_names:
+        counts[name] += 1
+    if len(imagenet_names) != 1000:
+        problems.append(f"{len(imagenet_names)} ImageNet labels, expected 1000")
+    covered = {i for first, last, _ in IMAGENET_RANGES for i in range(first, last + 1)}
+    for key in IMAGENET:
+        if isinstance(key, int):
+            if not 0 <= key < len(imagenet_names):
+                problems.append(f"ImageNet index {key} out of range")
+            covered.add(key)
+        elif counts.get(key, 0) != 1:
+            problems.append(f"ImageNet name {key!r} occurs {counts.get(key, 0)} times in the labels (key by index)")
+        else:
+            covered.add(imagenet_names.index(key))
+    missing = sorted(set(range(len(imagenet_names))) - covered)
+    if missing:
+        problems.append("ImageNet classes with no entry: " + ", ".join(f"{i}:{imagenet_names[i]}" for i in missing))
+    try:
+        ancestors = _closure(PARENTS)
+    except ValueError as err:
+        return [*problems, str(err)]
+    produced: set[str] = set()
+    for words in (*IMAGENET.values(), *(w for _, _, w in IMAGENET_RANGES), *COCO.values()):
+        produced.update(words)
+    produced.update(label for label in COCO_LABELS.values() if label not in COCO)
+    produced.update(word for word, _, _ in PEOPLE_COUNTS)
+    produced.update(PLACE_RULES)
+    produced.update(a for word in list(produced) for a in ancestors.get(word, ()))
+    for label in COCO:
+        if label not in COCO_LABELS.values():
+            problems.append(f"COCO has no class {label!r}")
+    for place, rules in PLACE_RULES.items():
+        for rule in rules:
+            if isinstance(rule, Word) and rule.word not in produced:
+                problems.append(f"place rule {place!r} uses {rule.word!r}, which no class produces")
+            if isinstance(rule, Count):
+                problems.extend(f"place rule {place!r} counts unknown COCO class {c!r}"
+                                for c in sorted(rule.classes - set(COCO_LABELS.values())))
+    for word in produced | set(PARENTS) | {p for ps in PARENTS.values() for p in ps}:
+        if word != word.lower().strip() or not word:
+            problems.append(f"tag word {word!r} is not lower case")
+    orphans = sorted(w for w in set(PARENTS) if w not in produced)
+    if orphans:
+        problems.append("PARENTS entries no class produces: " + ", ".join(orphans))
+    return problems
+
+
+@register("tags")
+class TagsAnalyser:
+    def __init__(self) -> None:
+        self._classifier = onnx_session(CLASSIFIER)
+        spec = model_spec(CLASSIFIER)
+        self._input = spec["input"]["name"]
+        output = spec["output"]
+        self._scale = float(output["scale"])
+        self._zero_point = float(output["zero_point"])
+        labels = model_path(CLASSIFIER_LABELS).read_text(encoding="utf-8").splitlines()
+        self.vocabulary = Vocabulary([label for label in labels if label.strip()])
+        detector_labels = model_spec(DETECTOR).get("output", {}).get("labels")
+        if detector_labels is not None:
+            wrong = {i: name for i, name in COCO_LABELS.items()
+                     if i >= len(detector_labels) or detector_labels[i] != name}
+            if wrong:
+                raise ValueError(f"COCO_LABELS disagree with the manifest's {DETECTOR} labels at {wrong}")
+        self._detector = cv2.dnn.readNetFromTensorflow(str(model_path(DETECTOR)), str(model_path(DETECTOR_CONFIG)))
+        # A cv2.dnn.Net keeps its input as state (setInput, then forward): one caller at a
+        # time. (onnxruntime sessions are safe to share.)
+        self._detector_lock = threading.Lock()
+
+    def class_probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """ImageNet softmax (1000,) for RGB pixels of any size (squashed to 280×280, uint8)."""
+        batch = cv2.resize(pixels, (CLASSIFIER_SIZE, CLASSIFIER_SIZE), interpolation=cv2.INTER_AREA)[np.newaxis]
+        raw = self._classifier.run(None, {self._input: np.ascontiguousarray(batch)})[0][0]
+        return (raw.astype(np.float32) - self._zero_point) * self._scale
+
+    def detect(self, pixels: np.ndarray) -> list[Detection]:
+        """COCO detections scoring at least DETECTION_MIN_SCORE (RGB pixels, squashed to 300×300)."""
+        blob = cv2.dnn.blobFromImage(pixels, size=(DETECTOR_SIZE, DETECTOR_SIZE), swapRB=False, crop=False)
+        with self._detector_lock:
+            self._detector.setInput(blob)
+            out = self._detector.forward().reshape(-1, 7)
+        detections = []
+        for _, class_id, score, left, top, right, bottom in out:
+            label = COCO_LABELS.get(int(class_id))
+            if label is not None and score >= DETECTION_MIN_SCORE:
+                box = tuple(float(np.clip(v, 0.0, 1.0)) for v in (left, top, right, bottom))
+                detections.append(Detection(label, float(score), box))  # type: ignore[arg-type]
+        return detections
+
+    def analyse(self, image: DecodedImage) -> dict[str, Any]:
+        # One area-averaged downscale serves both models (the detector's size; the
+        # classifier's 280 px is taken from it).
+        small = cv2.resize(image.rgb, (DETECTOR_SIZE, DETECTOR_SIZE), interpolation=cv2.INTER_AREA)
+        probs = self.class_probabilities(small)
+        detections = self.detect(small)
+        return {"tags": self.vocabulary.tags(probs, detections, get_settings().tag_min_probability)}
