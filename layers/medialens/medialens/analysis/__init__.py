@@ -23,7 +23,7 @@ class Analyser(Protocol):
 
 _REGISTRY: dict[str, Callable[[], Analyser]] = {}
 # Modules whose import registers analysers, in the order their fields appear.
-_MODULES = ("moderation", "tags", "faces")
+_MODULES = ("moderation", "tags", "faces", "ocr")
 
 
 def register(name: str) -> Callable[[type], type]:
