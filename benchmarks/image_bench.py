@@ -120,7 +120,10 @@ def service_batch(paths: list[Path], runs: int = 5) -> dict:
 
 
 def main() -> int:
+    import cv2
+
     os.environ["MEDIALENS_ONNX_THREADS"] = "1"
+    cv2.setNumThreads(1)  # one-core figures: OpenCV's DNN (the COCO detector) too
     photos, texts = corpus_photos(), corpus_text_images()
     report: dict = {"latency_ms_photos": latency(photos), "latency_ms_text_images": latency(texts)}
     print(f"\nlatency per image, one core ({REPEATS} repeats): {len(photos)} photos | {len(texts)} images with text")
@@ -138,6 +141,7 @@ def main() -> int:
             continue
         print(f"\n== {name} ==")
         report[name] = module.run(CORPUS)
+        print(module.table(report[name]))
 
     workload = photos * 4
     report["analyze_throughput"] = [analyze_throughput(workload, w) for w in (1, 2)]

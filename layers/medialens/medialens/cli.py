@@ -58,8 +58,12 @@ def analyse_file(path: Path) -> dict[str, Any]:
 
 
 def _load_models() -> None:
+    """Pool worker start: one thread per library, since the pool itself uses the cores."""
+    import cv2
+
     from .analysis import analysers
 
+    cv2.setNumThreads(1)
     analysers()
 
 

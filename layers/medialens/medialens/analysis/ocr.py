@@ -320,15 +320,20 @@ class OcrAnalyser:
                 out.append((self.languages[installed[0]],))
         return out
 
-    def _second_packs(self, blocks: list[Block], codes: tuple[str, ...],
-                      used: tuple[str, ...]) -> tuple[str, ...] | None:
-        """Packs for a second pass over a page whose text is in languages the first did not use."""
+    def _language_share(self, blocks: list[Block]) -> Counter[str]:
+        """Label every line with its language; letters per language over all blocks."""
         self._label(blocks)
         share = Counter[str]()
         for block in blocks:
             for line in block.lines:
                 if line.language:
                     share[line.language] += letters(line.text)
+        return share
+
+    def _second_packs(self, blocks: list[Block], codes: tuple[str, ...],
+                      used: tuple[str, ...]) -> tuple[str, ...] | None:
+        """Packs for a second pass over a page whose text is in languages the first did not use."""
+        share = self._language_share(blocks)
         total = sum(share.values())
         wanted = [code for code, n in share.most_common() if n >= RERUN_MIN_SHARE * total
                   and (code in codes or code == "en") and code in self.languages][:MAX_PACKS]
@@ -372,12 +377,7 @@ class OcrAnalyser:
     def _finish(self, blocks: list[Block], merge: bool) -> list[Block]:
         """Label the lines; unlabelled ones take the image's main language; split blocks where
         the language changes (documents: join neighbours of one language); drop junk."""
-        self._label(blocks)
-        share = Counter[str]()
-        for block in blocks:
-            for line in block.lines:
-                if line.language:
-                    share[line.language] += letters(line.text)
+        share = self._language_share(blocks)
         main = share.most_common(1)[0][0] if share else None
         if "ja" in share:  # Han-only lines on a page with kana are Japanese
             main = "ja" if main == "zh" else main
