@@ -36,6 +36,12 @@ class UrlNotAllowedError(MedialensError):
     code = "url_not_allowed"
 
 
+class UrlFetchError(MedialensError):
+    """A URL could not be fetched (unreachable, non-200, too large, too many redirects)."""
+
+    code = "fetch_failed"
+
+
 class InvalidImageError(MedialensError):
     """The bytes of one item are not an image we can analyse (per-item, never per-batch)."""
 

@@ -16,7 +16,7 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import UrlNotAllowedError
+from .errors import UrlFetchError, UrlNotAllowedError
 
 _METADATA_HOSTS = {"metadata.google.internal", "metadata", "instance-data"}
 
@@ -96,3 +96,44 @@ def pinned_connection(checked: CheckedUrl, timeout: float) -> http.client.HTTPCo
     """A connection to the vetted address; redirects are not followed by http.client."""
     cls = _PinnedHTTPSConnection if checked.scheme == "https" else _PinnedHTTPConnection
     return cls(checked, timeout)
+
+
+def fetch(url: str, *, max_bytes: int, timeout: float, max_redirects: int = 3,
+          allow_private: bool = False) -> bytes:
+    """GET a URL on a user's behalf: every hop (redirects included, at most max_redirects)
+    is vetted and pinned like check_url; the body is capped at max_bytes and the whole
+    fetch at timeout seconds. Raises UrlNotAllowedError for refused targets and
+    UrlFetchError (code fetch_failed / too_large / too_many_redirects) otherwise."""
+    import time
+    from urllib.parse import urljoin
+
+    deadline = time.monotonic() + timeout
+    for _ in range(max_redirects + 1):
+        checked = check_url(url, allow_private=allow_private)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise UrlFetchError(f"fetching {url} took longer than {timeout:g} s", code="fetch_timeout")
+        conn = pinned_connection(checked, remaining)
+        try:
+            conn.request("GET", checked.path, headers={"User-Agent": "medialens-fetch", "Accept": "*/*"})
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                if not location:
+                    raise UrlFetchError(f"{url} redirected without a Location", code="fetch_failed")
+                url = urljoin(url, location)
+                continue
+            if response.status != 200:
+                raise UrlFetchError(f"{url} answered HTTP {response.status}", code="fetch_failed")
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise UrlFetchError(f"{url} is {declared} bytes; the limit is {max_bytes}", code="too_large")
+            body = response.read(max_bytes + 1)
+            if len(body) > max_bytes:
+                raise UrlFetchError(f"{url} is larger than the limit of {max_bytes} bytes", code="too_large")
+            return body
+        except OSError as err:  # refused, reset, TLS, timeout
+            raise UrlFetchError(f"fetching {url} failed: {err}", code="fetch_failed") from err
+        finally:
+            conn.close()
+    raise UrlFetchError(f"{url}: more than {max_redirects} redirects", code="too_many_redirects")

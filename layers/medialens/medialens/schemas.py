@@ -106,6 +106,37 @@ class OcrResult(Schema):
     time_segment: TimeSegment | None = None
 
 
+class VideoPerson(Person):
+    """A person in a video: the image fields plus an id stable across the whole video."""
+
+    person_id: str = Field(description="Same person = same id in every scene of this video")
+
+
+class ConstellationScene(Schema):
+    time_segment: TimeSegment
+    person_ids: list[VideoPerson] = Field(default_factory=list)
+
+
+class Section(Schema):
+    section_tag: str
+    time_segments: list[TimeSegment]
+    thumbnail_timestamp: float
+    confidence: float = Field(ge=0, le=1)
+    is_critical: bool = False
+    relative_activity: float = Field(ge=0, le=1)
+
+
+class VideoResult(Schema):
+    """The analysis of one video: the same object in the API and in `medialens analyze`."""
+
+    raw_scenes: list[TimeSegment] = Field(default_factory=list)
+    frame_activity_diffs: list[float] = Field(default_factory=list)
+    frame_activity_fps: float | None = Field(None, description="Rate of frame_activity_diffs, values per second")
+    person_constellation_scenes: list[ConstellationScene] = Field(default_factory=list)
+    ocr_results: list[OcrResult] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+
+
 class ImageResult(Schema):
     """The analysis of one image: the same object in the API and in `medialens analyze`."""
 
