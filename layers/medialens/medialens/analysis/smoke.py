@@ -1,6 +1,6 @@
 """Smoke inference: load every analyser and run it on a generated image.
 
-Run at container build (functions/analyze_images/Dockerfile) and in CI, so a model that
+Run at container build (functions/analysis/Dockerfile) and in CI, so a model that
 is missing, corrupt or incompatible with the runtime fails the build, not a request.
 """
 
