@@ -48,6 +48,12 @@ class InvalidImageError(MedialensError):
     code = "invalid_image"
 
 
+class VideoRejectedError(MedialensError):
+    """The probe refused the video (undecodable, too long, too large): the job fails."""
+
+    code = "invalid_video"
+
+
 class JobTimeoutError(MedialensError):
     """Max-Processing-Time passed: the workflow stops and records the job as failed."""
 

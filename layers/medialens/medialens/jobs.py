@@ -42,6 +42,8 @@ class JobRecord(BaseModel):
     error_code: str | None = None
     error_message: str | None = None
     summary: dict[str, int] | None = None  # item counts by status and moderation category
+    source_key: str | None = None  # videos: the S3 object analysed
+    media: dict[str, Any] | None = None  # videos: what the probe found (duration, fps, size, codec)
 
     def past_deadline(self, now_ms: int | None = None) -> bool:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -52,14 +54,33 @@ _serialize = TypeSerializer().serialize
 _deserialize = TypeDeserializer().deserialize
 
 
+def _decimals(value: Any) -> Any:
+    """DynamoDB numbers are Decimals: floats go in as exact decimal strings."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    return value
+
+
+def _numbers(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
 def _to_ddb(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serialize(v) for k, v in values.items()}
+    return {k: _serialize(_decimals(v)) for k, v in values.items()}
 
 
 def _from_ddb(item: dict[str, Any]) -> dict[str, Any]:
-    plain = {k: _deserialize(v) for k, v in item.items()}
-    return {k: int(v) if isinstance(v, Decimal) and v == v.to_integral_value() else
-            float(v) if isinstance(v, Decimal) else v for k, v in plain.items()}
+    return {k: _numbers(_deserialize(v)) for k, v in item.items()}
 
 
 class JobStore:
@@ -109,6 +130,19 @@ class JobStore:
             raise
         return True
 
+    def create_if_absent(self, job: JobRecord) -> bool:
+        """False when the job exists already (a repeated event)."""
+        try:
+            self.create(job)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def set_fields(self, job_id: str, **fields: Any) -> None:
+        self._update(job_id, fields)
+
     def mark_processing(self, job_id: str) -> bool:
         """queued → processing; False if the job already ended (a late or repeated start)."""
         return self._update(
@@ -135,7 +169,7 @@ class JobStore:
         return self._update(job_id, fields, condition="NOT #status IN (:terminal1, :terminal2)")
 
     def set_webhook_status(self, job_id: str, status: str) -> None:
-        self._update(job_id, {"webhook_status": status})
+        self.set_fields(job_id, webhook_status=status)
 
     # ---- latency samples ----
     def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int) -> None:

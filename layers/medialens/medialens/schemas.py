@@ -196,6 +196,30 @@ class AllowlistListing(Schema):
     persons: list[AllowlistPerson]
 
 
+class VideoJobStatus(Schema):
+    job_id: str
+    status: JobStatus
+    progress: Progress | None = None
+    result: VideoResult | None = None
+    error: ErrorInfo | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class UploadTicket(Schema):
+    job_id: str
+    upload_url: str = Field(description="PUT the video here (with the given headers) to start the job")
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str]
+    expires_in: int = Field(description="Seconds the upload URL stays valid")
+    max_bytes: int
+    location: str = Field(description="Poll this path for the job")
+
+
+class UploadRequest(Schema):
+    webhook: WebhookConfig | None = None
+
+
 class LatencyReport(Schema):
     media_type: MediaType
     unit: Literal["image", "second"]

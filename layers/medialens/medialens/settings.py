@@ -35,12 +35,21 @@ class Settings(BaseSettings):
     bucket_name: str = "medialens-media"
     image_state_machine_arn: str = ""
     enrol_function_name: str = "FaceEnrolFunction"  # embeds allowlist photos (container)
+    video_state_machine_arn: str = ""
+    probe_function_name: str = "ProbeVideoFunction"  # reads a video's header (container)
 
     # Limits.
     max_images_per_batch: int = Field(256, ge=1)
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1)  # API Gateway's own limit
     max_image_pixels: int = Field(40_000_000, ge=1)  # decompression-bomb guard
     image_chunk_size: int = Field(4, ge=1)  # images per analysis task in the Map state
+
+    # Videos.
+    max_video_seconds: float = Field(3 * 3600, gt=0)  # longer videos are refused (413 or job failed)
+    max_upload_bytes: int = Field(10 * 1024**3, ge=1)  # presigned uploads and S3 drops
+    upload_url_seconds: int = Field(3600, ge=60)  # validity of presigned upload URLs
+    video_segment_seconds: float = Field(60.0, gt=0)  # one Map iteration analyses this much video
+    video_segment_overlap_seconds: float = Field(4.0, ge=0)  # decoded before a segment to warm up
 
     # Webhooks and outbound URLs.
     allow_private_urls: bool = False  # only for local testing against 127.0.0.1

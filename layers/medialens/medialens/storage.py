@@ -2,7 +2,10 @@
 
     jobs/{job_id}/manifest.json        what was submitted (external ids, item sources)
     jobs/{job_id}/input/{index:06d}    one item's payload as received (base64 text)
+    jobs/{job_id}/input/video          a video sent as a request body
     jobs/{job_id}/chunks/{chunk:06d}.json   results of one analysis task (a Map iteration)
+    uploads/{job_id}                   a video uploaded with a presigned PUT (starts its job)
+    incoming/...                       videos dropped into the bucket (each starts a job)
     jobs/{job_id}/result.json          the final payload: what GET returns and the webhook sends
     allowlist/{person_id}/face_NN.jpg  aligned face thumbnails of allowlist entries (allowlist.py)
     allowlist/uploads/{upload_id}/NN   enrolment photos while their faces are embedded
@@ -50,6 +53,14 @@ class MediaStore:
             if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 return None
             raise
+
+    def presigned_put(self, key: str, expires: int, content_type: str) -> str:
+        return self._s3.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": key, "ContentType": content_type}, ExpiresIn=expires)
+
+    def presigned_get(self, key: str, expires: int = 3600) -> str:
+        return self._s3.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key},
+                                               ExpiresIn=expires)
 
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=key)

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import webhooks
 from .aws import Services
-from .errors import InvalidRequestError, JobTimeoutError, MedialensError, NotFoundError
+from .errors import InvalidRequestError, JobTimeoutError, MedialensError, NotFoundError, VideoRejectedError
 from .jobs import JobRecord, utc_now
 from .netguard import check_url
 from .schemas import (
@@ -28,8 +28,10 @@ from .schemas import (
     ImageBatchStatus,
     ImageItem,
     Progress,
+    VideoJobStatus,
     dump,
 )
+from .video.jobs import VIDEO
 
 logger = logging.getLogger(__name__)
 IMAGE_BATCH = "image_batch"
@@ -90,11 +92,26 @@ def start_job(job_id: str, svc: Services) -> dict[str, Any]:
     job = svc.jobs.get(job_id)
     if job.past_deadline():
         raise JobTimeoutError("Max-Processing-Time passed before processing started")
+    if job.kind == VIDEO:
+        return _start_video(job, svc)
     svc.jobs.mark_processing(job_id)
     size = svc.settings.image_chunk_size
     chunks = [{"chunk": n, "start": start, "end": min(start + size, job.item_count)}
               for n, start in enumerate(range(0, job.item_count, size))]
     return {"chunks": chunks}
+
+
+def _start_video(job: JobRecord, svc: Services) -> dict[str, Any]:
+    """Plan the segments from the probe's duration (or fail with the probe's reason)."""
+    from .video.plan import plan_segments
+
+    if job.error_code or not job.media:
+        raise VideoRejectedError(job.error_message or "the video was not probed")
+    segments = plan_segments(float(job.media["duration"]), svc.settings.video_segment_seconds,
+                             svc.settings.video_segment_overlap_seconds)
+    svc.jobs.mark_processing(job.job_id)
+    svc.jobs.set_fields(job.job_id, item_count=len(segments))
+    return {"segments": segments}
 
 
 # ---- ③ analyse one chunk ---------------------------------------------------------------------
@@ -203,6 +220,8 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     job = svc.jobs.get(job_id)
     if job.status in TERMINAL_STATUSES and svc.media.get_bytes(svc.media.result_key(job_id)) is not None:
         return {"status": job.status, "deliver_webhook": bool(job.webhook_url)}  # a repeated finalize
+    if job.kind == VIDEO:
+        return _fail_video(job, error or {}, svc)
     manifest = svc.media.get_json(svc.media.manifest_key(job_id))
     job_error = _error_from_states(error) if error else None
     fallback: dict[int, ErrorInfo] = {}
@@ -228,6 +247,20 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     return {"status": status, "deliver_webhook": bool(job.webhook_url)}
 
 
+def _fail_video(job: JobRecord, error: dict[str, Any], svc: Services) -> dict[str, Any]:
+    """A video job that failed as a whole: the reason the probe recorded, else the Catch's."""
+    if job.error_code:
+        reason = ErrorInfo(code=job.error_code, message=job.error_message or job.error_code)
+    else:
+        reason = _error_from_states(error)
+    svc.jobs.mark_terminal(job.job_id, "failed", reason.code, reason.message)
+    job = svc.jobs.get(job.job_id)
+    svc.media.put_json(svc.media.result_key(job.job_id), dump(VideoJobStatus(
+        job_id=job.job_id, status="failed", error=reason, progress=_progress(job),
+        created_at=job.created_at, updated_at=job.updated_at)))
+    return {"status": "failed", "deliver_webhook": bool(job.webhook_url)}
+
+
 # ---- reads (API) -------------------------------------------------------------------------------
 
 
@@ -246,6 +279,20 @@ def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
     return dump(ImageBatchStatus(job_id=job_id, status=job.status, items=items, error=job_error,
                                  progress=_progress(job), created_at=job.created_at,
                                  updated_at=job.updated_at))
+
+
+def video_status(job_id: str, svc: Services) -> dict[str, Any]:
+    """What GET /v1/videos/{job_id} returns: the stored final payload once terminal."""
+    job = svc.jobs.get(job_id)
+    if job.kind != VIDEO:
+        raise NotFoundError(f"no video job {job_id!r}")
+    if job.status in TERMINAL_STATUSES:
+        final = svc.media.get_json(svc.media.result_key(job_id))
+        if final is not None:
+            return final
+    job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
+    return dump(VideoJobStatus(job_id=job_id, status=job.status, progress=_progress(job), error=job_error,
+                               created_at=job.created_at, updated_at=job.updated_at))
 
 
 def latency(media_type: str, svc: Services) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from .template import Template
 
 # Served by our own adapters instead of moto: the API by the HTTP front (moto's API
 # Gateway does not invoke proxy integrations), layer code by importing the package.
-SERVED_BY_ADAPTERS = {"AWS::Serverless::Api", "AWS::Serverless::LayerVersion"}
+# Lambda permissions have no local effect (moto does not enforce resource policies).
+SERVED_BY_ADAPTERS = {"AWS::Serverless::Api", "AWS::Serverless::LayerVersion", "AWS::Lambda::Permission"}
 ROLE_NAME = "medialens-local"
 
 
@@ -42,9 +43,23 @@ class Provisioner:
         for kind in order:
             for logical_id, resource in self.t.of_type(kind).items():
                 getattr(self, "_" + kind.split("::")[-1].lower())(logical_id, resource.get("Properties", {}))
+        for logical_id, resource in self.t.of_type("AWS::S3::Bucket").items():  # once the functions exist
+            self._bucket_notifications(logical_id, resource.get("Properties", {}))
 
     def _bucket(self, logical_id: str, props: dict[str, Any]) -> None:
         self.s.client("s3").create_bucket(Bucket=self.t.physical_name(logical_id))
+
+    def _bucket_notifications(self, logical_id: str, props: dict[str, Any]) -> None:
+        """S3 → Lambda notifications (moto invokes the function inside PutObject)."""
+        lambdas = self.t.resolve(props.get("NotificationConfiguration", {})).get("LambdaConfigurations", [])
+        if not lambdas:
+            return
+        configs = [{"LambdaFunctionArn": c["Function"], "Events": [c["Event"]],
+                    **({"Filter": {"Key": {"FilterRules": c["Filter"]["S3Key"]["Rules"]}}} if "Filter" in c else {})}
+                   for c in lambdas]
+        self.s.client("s3").put_bucket_notification_configuration(
+            Bucket=self.t.physical_name(logical_id),
+            NotificationConfiguration={"LambdaFunctionConfigurations": configs})
 
     def _table(self, logical_id: str, props: dict[str, Any]) -> None:
         ddb = self.s.client("dynamodb")

@@ -12,6 +12,8 @@ import yaml
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
+STACK_NAME = "medialens-local"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK_NAME}/6f1c0d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f"
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -78,8 +80,16 @@ class Template:
         return merged
 
     # ---- names and ARNs of the local resources ----
+    _NAME_PROPERTIES = {"AWS::S3::Bucket": "BucketName", "AWS::Serverless::Function": "FunctionName",
+                        "AWS::Serverless::StateMachine": "Name", "AWS::DynamoDB::Table": "TableName",
+                        "AWS::SQS::Queue": "QueueName"}
+
     def physical_name(self, logical_id: str) -> str:
+        """The template's explicit name if it gives one, else the logical id (lowercased for buckets)."""
         kind = self.resources[logical_id]["Type"]
+        explicit = self.resources[logical_id].get("Properties", {}).get(self._NAME_PROPERTIES.get(kind, ""))
+        if explicit is not None:
+            return str(self.resolve(explicit))
         return f"medialens-{logical_id.lower()}" if kind == "AWS::S3::Bucket" else logical_id
 
     def arn(self, logical_id: str) -> str:
@@ -94,7 +104,7 @@ class Template:
 
     def _ref(self, name: str) -> str:
         pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::URLSuffix": "amazonaws.com",
-                  "AWS::StackName": "medialens-local", "AWS::Partition": "aws"}
+                  "AWS::StackName": STACK_NAME, "AWS::Partition": "aws", "AWS::StackId": STACK_ID}
         if name in pseudo:
             return pseudo[name]
         if name in self.body.get("Parameters", {}):
@@ -129,6 +139,12 @@ class Template:
             if key == "Fn::GetAtt":
                 logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
                 return self._get_att(logical, attribute)
+            if key == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(self.resolve(index))]
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.resolve(text)).split(sep)
             if key == "Fn::Join":
                 sep, parts = arg
                 return sep.join(str(self.resolve(p)) for p in parts)

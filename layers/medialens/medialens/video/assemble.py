@@ -1,0 +1,207 @@
+"""Merging a video's per-segment findings into the result (pure functions, no I/O).
+
+Inputs are samples: analysed frames `{"t", "persons", "ocr", "tags", "moderation",
+"sharpness"}` in time order, and the shots (`raw_scenes`). The rules:
+
+* persons — faces with an embedding are clustered over the whole video (average
+  linkage, Euclidean distance on L2-normalised dlib embeddings, same threshold as the
+  allowlist); a cluster is a person with a stable id `person_N` (N by first appearance).
+  A scene lists the persons seen on a sample inside it, with the fields of their best
+  view there (largest face); age is the person's median, gender the confident majority.
+* OCR over time — consecutive samples reading the same or nearly the same text
+  (similarity >= 0.8 after normalising case and spaces) form one time segment.
+* sections — consecutive scenes are grouped while their keyframe tags stay alike
+  (weighted Jaccard >= SECTION_SIMILARITY with the section so far); the section tag is
+  its most probable tag, the thumbnail its sharpest sample, confidence that tag's mean
+  probability over the section's samples, is_critical when a sample was not safe or had
+  a critical tag, relative_activity its mean activity over the most active section's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import statistics
+from collections import defaultdict
+from typing import Any
+
+SECTION_SIMILARITY = 0.35
+OCR_SIMILARITY = 0.8
+
+
+# ---- persons -------------------------------------------------------------------------------
+
+
+def cluster_faces(embeddings: list[list[float]], max_distance: float) -> list[int]:
+    """Cluster labels (0..k-1, numbered by first appearance) by average-linkage agglomeration."""
+    import numpy as np
+
+    n = len(embeddings)
+    if n == 0:
+        return []
+    x = np.asarray(embeddings, dtype=np.float32)
+    distance = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)
+    clusters: list[list[int]] = [[i] for i in range(n)]
+    while len(clusters) > 1:
+        best, pair = max_distance, None
+        for a in range(len(clusters)):
+            for b in range(a + 1, len(clusters)):
+                d = float(distance[np.ix_(clusters[a], clusters[b])].mean())
+                if d <= best:
+                    best, pair = d, (a, b)
+        if pair is None:
+            break
+        a, b = pair
+        clusters[a] += clusters.pop(b)
+    labels = [0] * n
+    for cluster in clusters:
+        for i in cluster:
+            labels[i] = min(cluster)
+    order = {first: k for k, first in enumerate(sorted(set(labels)))}
+    return [order[label] for label in labels]
+
+
+def persons_by_scene(samples: list[dict[str, Any]], scenes: list[dict[str, float]],
+                     max_distance: float) -> list[dict[str, Any]]:
+    """person_constellation_scenes: for every scene, the persons seen in it."""
+    faces = [(sample["t"], person) for sample in samples for person in sample.get("persons", [])
+             if person.get("face_embedding")]
+    labels = cluster_faces([p["face_embedding"] for _, p in faces], max_distance)
+    ages: dict[int, list[float]] = defaultdict(list)
+    genders: dict[int, list[str]] = defaultdict(list)
+    for (_, person), label in zip(faces, labels, strict=True):
+        if person.get("age") is not None:
+            ages[label].append(person["age"])
+        genders[label].append(person.get("gender", "unidentified"))
+
+    def gender_of(label: int) -> str:
+        known = [g for g in genders[label] if g != "unidentified"]
+        if not known:
+            return "unidentified"
+        top = max(set(known), key=known.count)
+        return top if known.count(top) > len(genders[label]) / 2 else "unidentified"
+
+    result = []
+    for scene in scenes:
+        best: dict[int, dict[str, Any]] = {}
+        for (t, person), label in zip(faces, labels, strict=True):
+            if _in(scene, t, scene is scenes[-1]):
+                box = person.get("bounding_box") or {}
+                area = box.get("width", 0) * box.get("height", 0)
+                if label not in best or area > best[label]["_area"]:
+                    best[label] = {**person, "_area": area}
+        persons = []
+        for label in sorted(best):
+            view = {k: v for k, v in best[label].items() if k != "_area"}
+            view["person_id"] = f"person_{label + 1}"
+            view["age"] = round(statistics.median(ages[label]), 1) if ages[label] else view.get("age")
+            view["gender"] = gender_of(label)
+            persons.append(view)
+        result.append({"time_segment": dict(scene), "person_ids": persons})
+    return result
+
+
+# ---- OCR over time ----------------------------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def ocr_over_time(samples: list[dict[str, Any]], sample_interval: float, duration: float) -> list[dict[str, Any]]:
+    """Consecutive samples with (nearly) the same text become one time segment."""
+    open_runs: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
+    for sample in samples:
+        t = sample["t"]
+        seen = []
+        for read in sample.get("ocr", []):
+            text = _normal(read["full_text"])
+            if not text:
+                continue
+            match = next((run for run in open_runs if difflib.SequenceMatcher(
+                None, run["_norm"], text).ratio() >= OCR_SIMILARITY), None)
+            if match is None:
+                match = {"_norm": text, "full_text": read["full_text"], "language_code": read.get("language_code"),
+                         "start": t, "end": t}
+                open_runs.append(match)
+            match["end"] = t
+            if len(read["full_text"]) > len(match["full_text"]):
+                match["full_text"] = read["full_text"]  # the fullest reading wins
+            seen.append(match)
+        for run in [r for r in open_runs if r not in seen]:
+            open_runs.remove(run)
+            closed.append(run)
+    closed += open_runs
+    closed.sort(key=lambda run: (run["start"], run["_norm"]))
+    return [{"language_code": run["language_code"], "full_text": run["full_text"],
+             "time_segment": {"start_seconds": round(run["start"], 3),
+                              "end_seconds": round(min(duration, run["end"] + sample_interval), 3)}}
+            for run in closed]
+
+
+# ---- sections -------------------------------------------------------------------------------------
+
+
+def _tag_weights(samples: list[dict[str, Any]]) -> dict[str, float]:
+    weights: dict[str, float] = defaultdict(float)
+    for sample in samples:
+        for tag in sample.get("tags", []):
+            weights[tag["tag"]] += tag["probability"]
+    return weights
+
+
+def _similarity(a: dict[str, float], b: dict[str, float]) -> float:
+    """Weighted Jaccard of two tag-weight maps (0 when either is empty)."""
+    keys = set(a) | set(b)
+    top = sum(min(a.get(k, 0), b.get(k, 0)) for k in keys)
+    bottom = sum(max(a.get(k, 0), b.get(k, 0)) for k in keys)
+    return top / bottom if bottom else 0.0
+
+
+def _in(scene: dict[str, float], t: float, last: bool) -> bool:
+    return scene["start_seconds"] <= t < scene["end_seconds"] or (last and t == scene["end_seconds"])
+
+
+def sections(scenes: list[dict[str, float]], samples: list[dict[str, Any]], activity: list[float],
+             activity_fps: float, critical: set[str]) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = []
+    for i, scene in enumerate(scenes):
+        inside = [s for s in samples if _in(scene, s["t"], i == len(scenes) - 1)]
+        weights = _tag_weights(inside)
+        if groups and (not weights or _similarity(groups[-1]["weights"], weights) >= SECTION_SIMILARITY):
+            group = groups[-1]
+            group["scenes"].append(scene)
+            group["samples"] += inside
+            for k, v in weights.items():
+                group["weights"][k] += v
+        else:
+            groups.append({"scenes": [scene], "samples": list(inside), "weights": defaultdict(float, weights)})
+
+    def mean_activity(group: dict[str, Any]) -> float:
+        if not activity_fps:
+            return 0.0
+        start = math.ceil(group["scenes"][0]["start_seconds"] * activity_fps)
+        end = math.ceil(group["scenes"][-1]["end_seconds"] * activity_fps)
+        values = activity[start:end]
+        return statistics.fmean(values) if values else 0.0
+
+    activities = [mean_activity(g) for g in groups]
+    peak = max(activities, default=0.0)
+    out = []
+    for group, act in zip(groups, activities, strict=True):
+        tag, weight = max(group["weights"].items(), key=lambda kv: kv[1], default=("scene", 0.0))
+        sharpest = max(group["samples"], key=lambda s: s.get("sharpness", 0.0), default=None)
+        first = group["scenes"][0]
+        flagged = any(s.get("moderation", {}).get("category", "safe") != "safe" or
+                      any(t["tag"].lower() in critical for t in s.get("tags", [])) for s in group["samples"])
+        out.append({
+            "section_tag": tag,
+            "time_segments": [{"start_seconds": first["start_seconds"],
+                               "end_seconds": group["scenes"][-1]["end_seconds"]}],
+            "thumbnail_timestamp": round(sharpest["t"] if sharpest else first["start_seconds"], 3),
+            "confidence": round(min(1.0, weight / len(group["samples"])), 3) if group["samples"] else 0.0,
+            "is_critical": flagged,
+            "relative_activity": round(act / peak, 3) if peak > 0 else 0.0,
+        })
+    return out
