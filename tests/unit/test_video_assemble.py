@@ -56,7 +56,9 @@ def test_sections_group_alike_scenes_and_rate_activity():
     scenes = [{"start_seconds": float(i), "end_seconds": float(i + 1)} for i in range(4)]
     cat = [{"tag": "cat", "probability": 0.9}]
     car = [{"tag": "car", "probability": 0.8}, {"tag": "street", "probability": 0.6}]
-    samples = [{"t": 0.5, "tags": cat, "sharpness": 1.0}, {"t": 1.5, "tags": cat, "sharpness": 5.0},
+    explicit = [{"tag": "explicit", "probability": 0.99}]
+    samples = [{"t": 0.5, "tags": cat + explicit, "sharpness": 1.0, "moderation": {"category": "explicit"}},
+               {"t": 1.5, "tags": cat, "sharpness": 5.0},
                {"t": 2.5, "tags": car, "sharpness": 2.0, "moderation": {"category": "suggestive"}},
                {"t": 3.5, "tags": car, "sharpness": 1.0}]
     activity = [0.1] * 4 + [0.5] * 4  # 2 values per second
@@ -64,5 +66,5 @@ def test_sections_group_alike_scenes_and_rate_activity():
     assert [s["section_tag"] for s in out] == ["cat", "car"]
     assert out[0]["time_segments"] == [{"start_seconds": 0.0, "end_seconds": 2.0}]
     assert out[0]["thumbnail_timestamp"] == 1.5 and out[0]["confidence"] == 0.9
-    assert (out[0]["is_critical"], out[1]["is_critical"]) == (False, True)
+    assert (out[0]["is_critical"], out[1]["is_critical"]) == (True, True)  # "explicit" flags, never names
     assert (out[0]["relative_activity"], out[1]["relative_activity"]) == (0.2, 1.0)

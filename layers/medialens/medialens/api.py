@@ -7,6 +7,7 @@ the same schemas (GET /v1/openapi.json).
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Annotated, Any
@@ -27,7 +28,11 @@ from .schemas import (
     ImageBatchStatus,
     JobAccepted,
     LatencyReport,
+    UploadRequest,
+    UploadTicket,
+    VideoJobStatus,
 )
+from .video import jobs as video_jobs
 
 app = APIGatewayRestResolver(enable_validation=True)
 logger = logging.getLogger(__name__)
@@ -114,6 +119,53 @@ def get_latency(media_type: Annotated[str | None, Query(description="image or vi
                                   code="invalid_media_type")
     return Response(status_code=200, content_type=JSON,
                     body=json.dumps(workflow.latency(media_type, services())))
+
+
+def _raw_body() -> bytes:
+    event = app.current_event
+    if not event.body:
+        return b""
+    return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("utf-8", "surrogateescape")
+
+
+@app.post("/v1/videos", status_code=202, summary="Submit a video (the request body) for asynchronous analysis",
+          responses={202: {"description": "Accepted", "content": {JSON: {"model": JobAccepted}}},
+                     400: {"description": "Empty or undecodable", "content": {JSON: {"model": ErrorResponse}}},
+                     413: {"description": "Too large or too long", "content": {JSON: {"model": ErrorResponse}}},
+                     415: {"description": "Not a video", "content": {JSON: {"model": ErrorResponse}}}})
+def post_video(
+    webhook_url: Annotated[str | None, Header(alias="X-Webhook-Url", description="POST the final payload here")] = None,
+    webhook_secret: Annotated[str | None, Header(alias="X-Webhook-Secret", description="HMAC key")] = None,
+    max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
+                                                      description=MAX_PROCESSING_TIME_DOC)] = None,
+):
+    _check_body_size()
+    seconds = parse_max_processing_time(max_processing_time)
+    job_id = video_jobs.submit_video_body(_raw_body(), seconds, webhook_url, webhook_secret, services())
+    return Response(status_code=202, content_type=JSON, body=json.dumps({"job_id": job_id}),
+                    headers={"Location": f"/v1/videos/{job_id}"})
+
+
+@app.post("/v1/uploads", status_code=201, summary="Start a video job whose file you upload to a presigned URL",
+          responses={201: {"description": "Upload ticket", "content": {JSON: {"model": UploadTicket}}}})
+def post_upload(
+    request: Annotated[UploadRequest | None, Body()] = None,
+    max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
+                                                      description=MAX_PROCESSING_TIME_DOC)] = None,
+):
+    seconds = parse_max_processing_time(max_processing_time)
+    hook = request.webhook if request else None
+    ticket = video_jobs.create_upload(seconds, hook.url if hook else None, hook.secret if hook else None,
+                                      services())
+    return Response(status_code=201, content_type=JSON, body=json.dumps(ticket),
+                    headers={"Location": ticket["location"]})
+
+
+@app.get("/v1/videos/<job_id>", summary="Status, progress and result of a video job",
+         responses={200: {"description": "The job", "content": {JSON: {"model": VideoJobStatus}}},
+                    404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
+def get_video(job_id: Annotated[str, Path()]):
+    return Response(status_code=200, content_type=JSON, body=json.dumps(workflow.video_status(job_id, services())))
 
 
 @app.post("/v1/allowlist", status_code=201, summary="Register (or replace) an allowlisted person",

@@ -44,12 +44,21 @@ def _files(paths: list[str]) -> list[Path]:
 
 
 def analyse_file(path: Path) -> dict[str, Any]:
-    """One entry of `analyze --json`: the API's item result, or an error."""
+    """One entry of `analyze --json`: the API's result for this image or video, or an error."""
     from .analysis import analyse_image_bytes
+    from .video.sniff import container_of
 
     entry: dict[str, Any] = {"file": str(path), "kind": "image"}
     try:
-        entry["result"] = dump(analyse_image_bytes(path.read_bytes()))
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+        if container_of(head):
+            from .video.steps import analyse_video_file
+
+            entry["kind"] = "video"
+            entry["result"] = analyse_video_file(str(path))
+        else:
+            entry["result"] = dump(analyse_image_bytes(path.read_bytes()))
     except MedialensError as err:
         entry["error"] = {"code": err.code, "message": err.message}
     except OSError as err:
@@ -87,6 +96,11 @@ def _analyze(args: argparse.Namespace) -> int:
         for entry in entries:
             if "error" in entry:
                 print(f"{entry['file']}: error {entry['error']['code']}: {entry['error']['message']}")
+            elif entry["kind"] == "video":
+                result = entry["result"]
+                persons = {p["person_id"] for s in result["person_constellation_scenes"] for p in s["person_ids"]}
+                print(f"{entry['file']}: {len(result['raw_scenes'])} scenes, {len(persons)} persons, "
+                      f"sections: {', '.join(s['section_tag'] for s in result['sections'])}")
             else:
                 moderation = entry["result"]["moderation"]
                 scores = ", ".join(f"{k} {v:.2f}" for k, v in moderation["scores"].items())
@@ -106,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.set_defaults(run=_serve)
 
     analyze = sub.add_parser("analyze", help="analyse files directly, with no service")
-    analyze.add_argument("paths", nargs="+", metavar="PATH", help="image files or directories")
+    analyze.add_argument("paths", nargs="+", metavar="PATH", help="image or video files, or directories")
     analyze.add_argument("--json", action="store_true", help="print one JSON array of results")
     analyze.add_argument("--pretty", action="store_true", help="indent the JSON")
     analyze.add_argument("--workers", type=int, default=os.cpu_count() or 1,

@@ -234,15 +234,15 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     items = _items(job_id, svc, manifest, fallback, "failed", job_error or not_analysed)
     status = "failed" if job_error else "finished"
 
+    finished_at = utc_now()
+    payload = ImageBatchStatus(job_id=job_id, status=status, items=items, error=job_error,
+                               progress=_progress(job), created_at=job.created_at, updated_at=finished_at)
+    # stored before the status flips, so a poll that sees the terminal status finds the payload
+    svc.media.put_json(svc.media.result_key(job_id), dump(payload))
     svc.jobs.mark_terminal(job_id, status, job_error.code if job_error else None,
                            job_error.message if job_error else None, summary=_summary(items))
-    job = svc.jobs.get(job_id)
-    payload = ImageBatchStatus(job_id=job_id, status=status, items=items, error=job_error,
-                               progress=_progress(job), created_at=job.created_at,
-                               updated_at=job.updated_at)
-    svc.media.put_json(svc.media.result_key(job_id), dump(payload))
     if status == "finished" and job.started_at and job.item_count:
-        elapsed_ms = (_parse_time(job.finished_at or utc_now()) - _parse_time(job.started_at)) * 1000
+        elapsed_ms = (_parse_time(finished_at) - _parse_time(job.started_at)) * 1000
         svc.jobs.add_latency_sample("image", job_id, elapsed_ms / job.item_count, job.item_count)
     return {"status": status, "deliver_webhook": bool(job.webhook_url)}
 
@@ -253,11 +253,10 @@ def _fail_video(job: JobRecord, error: dict[str, Any], svc: Services) -> dict[st
         reason = ErrorInfo(code=job.error_code, message=job.error_message or job.error_code)
     else:
         reason = _error_from_states(error)
-    svc.jobs.mark_terminal(job.job_id, "failed", reason.code, reason.message)
-    job = svc.jobs.get(job.job_id)
     svc.media.put_json(svc.media.result_key(job.job_id), dump(VideoJobStatus(
         job_id=job.job_id, status="failed", error=reason, progress=_progress(job),
-        created_at=job.created_at, updated_at=job.updated_at)))
+        created_at=job.created_at, updated_at=utc_now())))
+    svc.jobs.mark_terminal(job.job_id, "failed", reason.code, reason.message)
     return {"status": "failed", "deliver_webhook": bool(job.webhook_url)}
 
 

@@ -63,14 +63,14 @@ class InProcessLambdas:
         self._template = template
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._lock = threading.Lock()
-
-    def names(self) -> list[str]:
-        return [self._template.physical_name(k) for k in self._template.of_type("AWS::Serverless::Function")]
+        # functions are invoked by their physical name (an explicit FunctionName, else the logical id)
+        self._logical = {template.physical_name(k): k for k in template.of_type("AWS::Serverless::Function")}
+        self._logical |= {k: k for k in template.of_type("AWS::Serverless::Function")}
 
     def handler(self, name: str) -> Callable[..., Any]:
         with self._lock:
             if name not in self._handlers:
-                code_dir, module_name, function = self._template.function_entry(name)
+                code_dir, module_name, function = self._template.function_entry(self._logical[name])
                 spec = importlib.util.spec_from_file_location(module_name, code_dir / f"{module_name}.py")
                 if spec is None or spec.loader is None:
                     raise ImportError(f"cannot load handler module {module_name} from {code_dir}")
@@ -81,7 +81,7 @@ class InProcessLambdas:
             return self._handlers[name]
 
     def context(self, name: str) -> LambdaContext:
-        props = self._template.function_properties(name)
+        props = self._template.function_properties(self._logical[name])
         return LambdaContext(name, int(props.get("MemorySize", 128)), int(props.get("Timeout", 3)))
 
     def call(self, name: str, event: Any) -> Any:

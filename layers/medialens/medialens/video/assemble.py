@@ -143,11 +143,15 @@ def ocr_over_time(samples: list[dict[str, Any]], sample_interval: float, duratio
 # ---- sections -------------------------------------------------------------------------------------
 
 
+MODERATION_WORDS = frozenset({"explicit", "suggestive"})  # they flag a section; they never name it
+
+
 def _tag_weights(samples: list[dict[str, Any]]) -> dict[str, float]:
     weights: dict[str, float] = defaultdict(float)
     for sample in samples:
         for tag in sample.get("tags", []):
-            weights[tag["tag"]] += tag["probability"]
+            if tag["tag"] not in MODERATION_WORDS:
+                weights[tag["tag"]] += tag["probability"]
     return weights
 
 

@@ -1,0 +1,177 @@
+"""The video workflow's container steps, and the same analysis for `medialens analyze`.
+
+A segment worker makes two passes over its slice of the stream (FFmpeg via PyAV, read
+through a presigned URL with range requests, never downloaded whole): the shot
+detector's pass on small YUV frames (video/shots.py), then a sampling pass that turns
+only the sampled frames into RGB for the image analysers. Samples are taken every
+SAMPLE_EVERY_SECONDS and at the middle of every shot longer than MIN_SHOT_FOR_SAMPLE
+that no periodic sample covers, so every real scene is looked at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..schemas import VideoJobStatus, VideoResult, dump
+
+SAMPLE_EVERY_SECONDS = 2.0
+MIN_SHOT_FOR_SAMPLE = 0.5
+SAMPLE_MAX_SIDE = 1280  # analysers get frames no larger than this
+
+
+def _sample_times(start: float, end: float, boundaries: list[dict[str, Any]]) -> list[float]:
+    times = _periodic(start, end)
+    cuts = [start] + [b["seconds"] for b in boundaries if start < b["seconds"] < end] + [end]
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if b - a >= MIN_SHOT_FOR_SAMPLE and not any(a <= t < b for t in times):
+            times.append(round((a + b) / 2, 3))
+    return sorted(times)
+
+
+def _periodic(start: float, end: float) -> list[float]:
+    first = SAMPLE_EVERY_SECONDS * int((start + SAMPLE_EVERY_SECONDS - 1e-9) // SAMPLE_EVERY_SECONDS)
+    out, t = [], first
+    while t < end:
+        out.append(round(t, 3))
+        t += SAMPLE_EVERY_SECONDS
+    return out
+
+
+def _frames_at(source: Any, times: list[float], info: Any) -> Any:
+    """(t, rgb) for the first frame at or after each requested time, decoding sequentially."""
+    import av
+    import numpy as np
+
+    if not times:
+        return
+    with av.open(source, timeout=30) if isinstance(source, str) else av.open(source) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        tb = stream.time_base
+        origin = info.origin_pts
+        container.seek(int(origin + max(0.0, times[0] - 0.5) / tb), stream=stream, backward=True)
+        pending = list(times)
+        for frame in container.decode(stream):
+            if frame.pts is None:
+                continue
+            t = float((frame.pts - origin) * tb)
+            if t + 1e-6 < pending[0]:
+                continue
+            scale = min(1.0, SAMPLE_MAX_SIDE / max(frame.width, frame.height))
+            rgb = frame.to_ndarray(format="rgb24", width=int(frame.width * scale) // 2 * 2,
+                                   height=int(frame.height * scale) // 2 * 2)
+            yield round(t, 3), np.ascontiguousarray(rgb)
+            while pending and pending[0] <= t + 1e-6:
+                pending.pop(0)
+            if not pending:
+                return
+
+
+def _analyse_frame(t: float, rgb: Any) -> dict[str, Any]:
+    import cv2
+
+    from ..analysis import analysers, finish_tags
+    from ..analysis.decode import DecodedImage
+    from ..settings import get_settings
+
+    image = DecodedImage(rgb, rgb.shape[1], rgb.shape[0], "video-frame")
+    fields: dict[str, Any] = {}
+    for analyser in analysers().values():
+        fields.update(analyser.analyse(image))
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return {"t": t, "persons": fields.get("person_ids", []), "ocr": fields.get("ocr_results", []),
+            "tags": finish_tags(fields.get("tags", []), fields.get("moderation"), get_settings().critical_tags),
+            "moderation": fields.get("moderation"), "sharpness": round(float(cv2.Laplacian(gray, cv2.CV_64F).var()), 2)}
+
+
+def analyse_segment(source: Any, info: Any, start: float, end: float | None) -> dict[str, Any]:
+    """Shots and samples of [start, end) — end None means to the end of the video."""
+    from .shots import detect_segment
+
+    shots = detect_segment(source, start, end, info=info)
+    stop = end if end is not None else info.duration
+    boundaries = [b.as_dict() for b in shots.boundaries]
+    samples = [_analyse_frame(t, rgb) for t, rgb in _frames_at(source, _sample_times(start, stop, boundaries), info)]
+    return {"shots": shots.as_dict(), "samples": [s for s in samples if start <= s["t"] < stop or end is None]}
+
+
+def assemble(parts: list[dict[str, Any]], info: Any, allowlisted: list[Any], settings: Any) -> dict[str, Any]:
+    """The VideoResult of a video from its segments' findings."""
+    from ..allowlist import match_persons
+    from .assemble import ocr_over_time, persons_by_scene, sections
+    from .shots import SegmentShots, merge_segments
+
+    merged = merge_segments([SegmentShots.from_dict(p["shots"]) for p in parts], info.duration)
+    samples = sorted((s for p in parts for s in p["samples"]), key=lambda s: s["t"])
+    for sample in samples:
+        match_persons(sample["persons"], allowlisted, settings.allowlist_max_distance)
+    scenes = merged.raw_scenes
+    result = {
+        "raw_scenes": scenes,
+        "frame_activity_diffs": merged.frame_activity_diffs,
+        "frame_activity_fps": merged.frame_activity_fps,
+        "person_constellation_scenes": persons_by_scene(samples, scenes, settings.allowlist_max_distance),
+        "ocr_results": ocr_over_time(samples, SAMPLE_EVERY_SECONDS, merged.duration),
+        "sections": sections(scenes, samples, merged.frame_activity_diffs, merged.frame_activity_fps,
+                             {t.lower() for t in settings.critical_tags}),
+    }
+    return dump(VideoResult.model_validate(result))
+
+
+def analyse_video_file(path: str) -> dict[str, Any]:
+    """`medialens analyze VIDEO`: the whole video as one segment, no service."""
+    from ..settings import get_settings
+    from .decode import probe
+
+    info = probe(path)
+    return assemble([analyse_segment(path, info, 0.0, None)], info, [], get_settings())
+
+
+# ---- workflow steps (container) -------------------------------------------------------------
+
+
+def analyze_video_segment(job_id: str, segment: dict[str, Any], svc: Any) -> dict[str, Any]:
+    from ..errors import JobTimeoutError
+    from .decode import VideoInfo
+
+    job = svc.jobs.get(job_id)
+    if job.past_deadline():
+        raise JobTimeoutError(f"Max-Processing-Time exceeded: job {job_id} was cancelled")
+    info = VideoInfo.from_dict(job.media)
+    last = segment["end"] >= info.duration - 1e-6
+    found = analyse_segment(svc.media.presigned_get(job.source_key, 3600), info, segment["start"],
+                            None if last else segment["end"])
+    svc.media.put_json(segment_key(job_id, segment["segment"]), found)
+    svc.jobs.add_completed(job_id, 1)
+    return {"segment": segment["segment"]}
+
+
+def segment_key(job_id: str, segment: int) -> str:
+    return f"jobs/{job_id}/segments/{segment:05d}.json"
+
+
+def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dict[str, Any]:
+    from ..errors import MedialensError
+    from ..jobs import utc_now
+    from ..workflow import _parse_time, _progress
+    from .decode import VideoInfo
+
+    failed = [o for o in outcomes if "error" in o]
+    if failed:
+        raise MedialensError(f"{len(failed)} of {len(outcomes)} video segments failed; first: "
+                             f"{failed[0]['error'].get('Cause', failed[0]['error'].get('Error'))}",
+                             code="segment_failed")
+    job = svc.jobs.get(job_id)
+    info = VideoInfo.from_dict(job.media)
+    parts = [svc.media.get_json(segment_key(job_id, o["segment"])) for o in outcomes]
+    result = assemble(parts, info, svc.allowlist.entries(), svc.settings)
+    finished_at = utc_now()
+    # the payload is stored before the status flips, so a poll that sees "finished" finds it
+    svc.media.put_json(svc.media.result_key(job_id), dump(VideoJobStatus(
+        job_id=job_id, status="finished", result=result, progress=_progress(job),
+        created_at=job.created_at, updated_at=finished_at)))
+    svc.jobs.mark_terminal(job_id, "finished")
+    if job.started_at and info.duration > 0:
+        elapsed_ms = (_parse_time(finished_at) - _parse_time(job.started_at)) * 1000
+        svc.jobs.add_latency_sample("video", job_id, elapsed_ms / info.duration, round(info.duration))
+    return {"status": "finished", "deliver_webhook": bool(job.webhook_url)}
