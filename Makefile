@@ -47,9 +47,12 @@ lint:
 	$(BIN)/cfn-lint template.yaml
 	npx --no-install asl-validator --json-path statemachine/image_batch.asl.json --no-arn-check
 
-## bench: speed and accuracy figures on ../shared/dev-corpus
+## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
+## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs)
 bench:
 	$(BIN)/python -m benchmarks.image_bench
+	$(PYTHON) models/fetch_models.py --only transnetv2
+	$(BIN)/python -m benchmarks.video_shots
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache

@@ -49,7 +49,6 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(10 * 1024**3, ge=1)  # presigned uploads and S3 drops
     upload_url_seconds: int = Field(3600, ge=60)  # validity of presigned upload URLs
     video_segment_seconds: float = Field(60.0, gt=0)  # one Map iteration analyses this much video
-    video_segment_overlap_seconds: float = Field(4.0, ge=0)  # decoded before a segment to warm up
 
     # Webhooks and outbound URLs.
     allow_private_urls: bool = False  # only for local testing against 127.0.0.1

@@ -107,8 +107,7 @@ def _start_video(job: JobRecord, svc: Services) -> dict[str, Any]:
 
     if job.error_code or not job.media:
         raise VideoRejectedError(job.error_message or "the video was not probed")
-    segments = plan_segments(float(job.media["duration"]), svc.settings.video_segment_seconds,
-                             svc.settings.video_segment_overlap_seconds)
+    segments = plan_segments(float(job.media["duration"]), svc.settings.video_segment_seconds)
     svc.jobs.mark_processing(job.job_id)
     svc.jobs.set_fields(job.job_id, item_count=len(segments))
     return {"segments": segments}

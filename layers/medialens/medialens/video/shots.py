@@ -7,17 +7,20 @@ Method (docs/shots.md has the reasoning and the measurements):
   energy. The distance of two frames is d = (histogram L1 / 2 + min(1, mean |luma diff| / 0.25)) / 2,
   in 0..1; integer sums keep it bit-identical wherever it is computed.
 * Hard cut at k: d(k-1, k) >= CUT_MIN and >= CUT_RATIO x the mean of its neighbours' values
-  (fast motion raises them all; a cut is an isolated peak), not a flash (some frame after k
-  looks like some frame before it again, within FLASH_SECONDS), and the local maximum.
+  (fast motion raises them all; a cut is an isolated peak); not a flash (some frame after k
+  looks like some frame before it again, within FLASH_FRAMES); not a partial change (a third
+  or more of the textured picture goes on, shifted by at most a pixel: something entered the
+  frame); and the local maximum.
 * Fades: runs of uniform frames (black, white or any solid colour) with the fade-out ramp
   before and the fade-in ramp after (the distance to the solid colour falls/rises
   monotonically); a boundary only when the frames around the fade differ (else it is a flash
   or a blackout inside one shot).
-* Dissolves: a window [k-L, k+L] whose end frames differ like two shots and whose inner frames
-  are blends of them: each inner thumbnail ~ (1-a) start + a end with a rising with time
-  (small residual), and the gradient energy dips in the middle (two half-transparent
-  images) — a pan or a zoom is not a blend and has no dip.
-* Decisions at a frame use only the frames within CONTEXT frames of it. The stream is cut in
+* Dissolves: a window [k-L, k+L] whose end frames differ like two shots, whose sides change
+  less over L frames than the window does across it, with no single step making most of the
+  change, and whose inner frames are blends of its ends: each inner thumbnail ~ (1-a) start +
+  a end with a rising linearly (small residual), and the gradient energy dips in the middle
+  (two half-transparent pictures) — a pan or a zoom is not a blend and has no dip.
+* Decisions at a frame use only the frames within Params.context (about 6 s) of it. The stream is cut in
   chunks that overlap by that margin; a time segment decoded with that much warm-up gives the
   same boundaries as the whole video (detect_segment + merge_segments).
 
@@ -58,10 +61,11 @@ MAX_HOLD_SECONDS = 2.0  # longer uniform runs are a shot of their own (two bound
 SAME_SHOT = 0.2  # frames around a fade closer than this: a flash/blackout, not a boundary
 DISSOLVE_HALF_LENGTHS = (3, 5, 8, 12, 16)  # L of the windows [k-L, k+L] (at 25 fps)
 DISSOLVE_MIN_CHANGE = 0.3  # d(start, end) of a dissolve window
-DISSOLVE_MIN_HIST = 0.25  # histogram part of it
+DISSOLVE_MIN_HIST = 0.3  # histogram part of it (a cut's level: the two shots differ in colour)
 DISSOLVE_MAX_RESIDUAL = 0.35  # mean distance of inner frames from the blend line / |end - start|
 DISSOLVE_MAX_ALPHA_DEV = 0.35  # the blend factor may deviate this much from a linear ramp
 DISSOLVE_MAX_SIDE_CHANGE = 0.75  # change over L frames before/after the window, relative to across it
+DISSOLVE_MAX_STEP = 0.6  # no frame-to-frame step inside the window may be this share of its change
 DISSOLVE_MAX_DIP = 0.9  # middle gradient energy / interpolated ends
 ACTIVITY_MAX_FPS = 30.0
 CHUNK_FRAMES = 512  # frames decided per batch in the streaming detector
@@ -180,23 +184,28 @@ class FrameFeatures:
     grad: float  # mean |horizontal| + |vertical| luma gradient, 0..1
 
 
-def _std(channel: np.ndarray) -> float:
+_LEVELS = np.arange(256, dtype=np.int64)
+_SQUARES = _LEVELS * _LEVELS
+
+
+def _mean_std(channel: np.ndarray) -> tuple[float, float]:
+    """Exact integer moments (bit-identical results wherever computed), 0..1."""
+    counts = np.bincount(channel.ravel(), minlength=256)
     n = channel.size
-    s1 = int(channel.sum(dtype=np.int64))
-    s2 = int(np.square(channel, dtype=np.int64).sum())
-    return math.sqrt(max(0.0, s2 / n - (s1 / n) ** 2)) / 255.0
+    s1, s2 = int(counts @ _LEVELS), int(counts @ _SQUARES)
+    return s1 / (n * 255.0), math.sqrt(max(0.0, s2 / n - (s1 / n) ** 2)) / 255.0
 
 
 def frame_features(frame: DecodedFrame) -> FrameFeatures:
     y, u, v = frame.work[0], frame.work[1], frame.work[2]
-    codes = (y >> 5).astype(np.intp) * 16 + (u >> 6).astype(np.intp) * 4 + (v >> 6)  # 8 x 4 x 4 levels
+    codes = (y >> 5) * np.uint8(16) + (u >> 6) * np.uint8(4) + (v >> 6)  # 8 x 4 x 4 levels, < 128
     hist = np.bincount(codes.ravel(), minlength=128).astype(np.int32)
     thumb = cv2.resize(y, THUMB, interpolation=cv2.INTER_AREA).astype(np.int16).ravel()
-    yi = y.astype(np.int16)
-    grad = (int(np.abs(np.diff(yi, axis=1)).sum(dtype=np.int64)) + int(np.abs(np.diff(yi, axis=0)).sum(dtype=np.int64)))
-    return FrameFeatures(frame.index, frame.t, frame.duration, hist, thumb,
-                         int(y.sum(dtype=np.int64)) / (y.size * 255.0), _std(y), _std(u), _std(v),
-                         grad / (y.size * 255.0))
+    grad = int(cv2.absdiff(y[:, 1:], y[:, :-1]).sum(dtype=np.int64)) \
+        + int(cv2.absdiff(y[1:], y[:-1]).sum(dtype=np.int64))
+    mean, std_y = _mean_std(y)
+    return FrameFeatures(frame.index, frame.t, frame.duration, hist, thumb, mean, std_y, _mean_std(u)[1],
+                         _mean_std(v)[1], grad / (y.size * 255.0))
 
 
 def frame_distance(a: FrameFeatures, b: FrameFeatures) -> float:
@@ -340,7 +349,8 @@ def _fades(w: _Window, p: Params, video_start: bool, video_end: bool) -> list[_F
     return found
 
 
-def _dissolves(w: _Window, p: Params) -> list[_Found]:
+def _dissolves(w: _Window, p: Params, step: np.ndarray) -> list[_Found]:
+    """`step[k]` = d(k-1, k). Cheap vectorised tests first, the blend model on what passes."""
     n, found = w.n, []
     for half in p.half_lengths:
         if n <= 2 * half:
@@ -348,13 +358,20 @@ def _dissolves(w: _Window, p: Params) -> list[_Found]:
         ks = np.arange(half, n - half)
         dh, dp = w.parts(ks - half, ks + half)
         change = 0.5 * dh + 0.5 * np.minimum(1.0, dp / PIXEL_SCALE)
-        for k in ks[(change >= DISSOLVE_MIN_CHANGE) & (dh >= DISSOLVE_MIN_HIST)]:
+        ok = (change >= DISSOLVE_MIN_CHANGE) & (dh >= DISSOLVE_MIN_HIST)
+        if not ok.any():
+            continue
+        # Two shots: each side changes less over the same time than the window does across.
+        lagged = w.dist(np.arange(n - half), np.arange(half, n))  # lagged[i] = d(i, i + half)
+        before = np.where(ks - 2 * half >= 0, lagged[np.maximum(ks - 2 * half, 0)], 0.0)
+        after = np.where(ks + 2 * half < n, lagged[np.minimum(ks + half, n - half - 1)], 0.0)
+        ok &= np.maximum(before, after) <= DISSOLVE_MAX_SIDE_CHANGE * change
+        # No single step makes most of the change (that is a cut inside the window).
+        steps = np.lib.stride_tricks.sliding_window_view(step[1:], 2 * half).max(axis=1)  # over (k-L, k+L]
+        ok &= steps[ks - half] <= DISSOLVE_MAX_STEP * change
+        for k in ks[ok]:
             k = int(k)
             a, b = k - half, k + half
-            # Two shots: each side changes less over the same time than the window does across.
-            outside = [float(w.dist(i, j)[0]) for i, j in ((a - half, a), (b, b + half)) if i >= 0 and j < n]
-            if outside and max(outside) > DISSOLVE_MAX_SIDE_CHANGE * float(change[k - half]):
-                continue
             start = w.thumb[a].astype(np.float64)
             span = w.thumb[b].astype(np.float64) - start
             norm2 = float(span @ span)
@@ -389,9 +406,9 @@ def detect_window(feats: list[FrameFeatures], p: Params, lo: int, hi: int, *, vi
     if len(feats) < 2:
         return []
     w = _Window(feats)
-    cuts, _ = _cuts(w, p)
+    cuts, step = _cuts(w, p)
     fades = _fades(w, p, video_start, video_end)
-    dissolves = _dissolves(w, p)
+    dissolves = _dissolves(w, p, step)
     spans = [(f.start - 1, f.end + 1) for f in fades]
     out = list(fades)
     kept_cuts = [c for c in cuts if not any(s <= c.frame <= e for s, e in spans)]
@@ -597,10 +614,11 @@ def detect_shots(source: Source, *, info: VideoInfo | None = None) -> ShotResult
 
 
 def plan_segments(info: VideoInfo, segment_seconds: float) -> list[tuple[float, float | None]]:
-    """Equal time segments [start, end) tiling the video; the last one runs to the end of the stream."""
-    count = max(1, math.ceil(info.duration / segment_seconds - 1e-9))
-    bounds = [round(i * info.duration / count, 6) for i in range(count)]
-    return [(bounds[i], bounds[i + 1] if i + 1 < count else None) for i in range(count)]
+    """The workflow's segments (video/plan.py) as (start, end) pairs; the last runs to the end of the stream."""
+    from .plan import plan_segments as plan
+
+    parts = plan(info.duration, segment_seconds)
+    return [(p["start"], p["end"] if i + 1 < len(parts) else None) for i, p in enumerate(parts)]
 
 
 __all__ = ["Boundary", "FrameFeatures", "Params", "SegmentShots", "ShotDetector", "ShotResult", "activity_fps",
