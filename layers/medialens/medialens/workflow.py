@@ -262,15 +262,20 @@ def _fail_video(job: JobRecord, error: dict[str, Any], svc: Services) -> dict[st
 # ---- reads (API) -------------------------------------------------------------------------------
 
 
+def _job_and_final(job_id: str, kind: str, svc: Services) -> tuple[JobRecord, dict[str, Any] | None]:
+    """The job (404 for another kind's id) and, once it is terminal, its stored final payload."""
+    job = svc.jobs.get(job_id)
+    if job.kind != kind:
+        raise NotFoundError(f"no {kind.replace('_', ' ')} job {job_id!r}")
+    final = svc.media.get_json(svc.media.result_key(job_id)) if job.status in TERMINAL_STATUSES else None
+    return job, final
+
+
 def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
     """What GET /v1/images/{job_id} returns: the stored final payload once terminal."""
-    job = svc.jobs.get(job_id)
-    if job.kind != IMAGE_BATCH:
-        raise NotFoundError(f"no image batch {job_id!r}")
-    if job.status in TERMINAL_STATUSES:
-        final = svc.media.get_json(svc.media.result_key(job_id))
-        if final is not None:
-            return final
+    job, final = _job_and_final(job_id, IMAGE_BATCH, svc)
+    if final is not None:
+        return final
     manifest = svc.media.get_json(svc.media.manifest_key(job_id)) or {"items": []}
     job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
     items = _items(job_id, svc, manifest, {}, job.status, job_error)
@@ -281,13 +286,9 @@ def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
 
 def video_status(job_id: str, svc: Services) -> dict[str, Any]:
     """What GET /v1/videos/{job_id} returns: the stored final payload once terminal."""
-    job = svc.jobs.get(job_id)
-    if job.kind != VIDEO:
-        raise NotFoundError(f"no video job {job_id!r}")
-    if job.status in TERMINAL_STATUSES:
-        final = svc.media.get_json(svc.media.result_key(job_id))
-        if final is not None:
-            return final
+    job, final = _job_and_final(job_id, VIDEO, svc)
+    if final is not None:
+        return final
     job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
     return dump(VideoJobStatus(job_id=job_id, status=job.status, progress=_progress(job), error=job_error,
                                created_at=job.created_at, updated_at=job.updated_at))
