@@ -53,6 +53,7 @@ bench:
 	$(BIN)/python -m benchmarks.image_bench
 	$(PYTHON) models/fetch_models.py --only transnetv2
 	$(BIN)/python -m benchmarks.video_shots
+	$(BIN)/python -m benchmarks.video_bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
