@@ -45,7 +45,7 @@ test:
 lint:
 	$(BIN)/ruff check layers functions tests models benchmarks
 	$(BIN)/cfn-lint template.yaml
-	npx --no-install asl-validator --json-path statemachine/image_batch.asl.json --no-arn-check
+	for asl in statemachine/*.asl.json; do npx --no-install asl-validator --json-path $$asl --no-arn-check || exit 1; done
 
 ## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
 ## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs)
