@@ -17,6 +17,7 @@ from ..schemas import VideoJobStatus, VideoResult, dump
 SAMPLE_EVERY_SECONDS = 2.0
 MIN_SHOT_FOR_SAMPLE = 0.5
 SAMPLE_MAX_SIDE = 1280  # analysers get frames no larger than this
+SEEK_MARGIN_SECONDS = 2.0  # seek this far before a sample: some containers (MPEG-PS) land late
 
 
 def _sample_times(start: float, end: float, boundaries: list[dict[str, Any]]) -> list[float]:
@@ -44,12 +45,13 @@ def _frames_at(source: Any, times: list[float], info: Any) -> Any:
 
     if not times:
         return
-    with av.open(source, timeout=30) if isinstance(source, str) else av.open(source) as container:
+    with av.open(source, timeout=30) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         tb = stream.time_base
         origin = info.origin_pts
-        container.seek(int(origin + max(0.0, times[0] - 0.5) / tb), stream=stream, backward=True)
+        if times[0] > SEEK_MARGIN_SECONDS:  # near the start, decoding from it is exact and cheap
+            container.seek(int(origin + (times[0] - SEEK_MARGIN_SECONDS) / tb), stream=stream, backward=True)
         pending = list(times)
         for frame in container.decode(stream):
             if frame.pts is None:
@@ -153,7 +155,7 @@ def segment_key(job_id: str, segment: int) -> str:
 def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dict[str, Any]:
     from ..errors import MedialensError
     from ..jobs import utc_now
-    from ..workflow import _parse_time, _progress
+    from ..workflow import job_progress, parse_time
     from .decode import VideoInfo
 
     failed = [o for o in outcomes if "error" in o]
@@ -168,10 +170,10 @@ def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dic
     finished_at = utc_now()
     # the payload is stored before the status flips, so a poll that sees "finished" finds it
     svc.media.put_json(svc.media.result_key(job_id), dump(VideoJobStatus(
-        job_id=job_id, status="finished", result=result, progress=_progress(job),
+        job_id=job_id, status="finished", result=result, progress=job_progress(job),
         created_at=job.created_at, updated_at=finished_at)))
     svc.jobs.mark_terminal(job_id, "finished")
     if job.started_at and info.duration > 0:
-        elapsed_ms = (_parse_time(finished_at) - _parse_time(job.started_at)) * 1000
+        elapsed_ms = (parse_time(finished_at) - parse_time(job.started_at)) * 1000
         svc.jobs.add_latency_sample("video", job_id, elapsed_ms / info.duration, round(info.duration))
     return {"status": "finished", "deliver_webhook": bool(job.webhook_url)}
