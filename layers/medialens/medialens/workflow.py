@@ -41,7 +41,7 @@ def _epoch_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _parse_time(iso: str) -> float:
+def parse_time(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
@@ -203,7 +203,7 @@ def _summary(items: list[ImageItem]) -> dict[str, int]:
     return counts
 
 
-def _progress(job: JobRecord) -> Progress:
+def job_progress(job: JobRecord) -> Progress:
     total = job.item_count
     done = min(job.completed_count, total)
     return Progress(total=total, completed=done, percentage=round(100.0 * done / total, 1) if total else 100.0)
@@ -235,13 +235,13 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
 
     finished_at = utc_now()
     payload = ImageBatchStatus(job_id=job_id, status=status, items=items, error=job_error,
-                               progress=_progress(job), created_at=job.created_at, updated_at=finished_at)
+                               progress=job_progress(job), created_at=job.created_at, updated_at=finished_at)
     # stored before the status flips, so a poll that sees the terminal status finds the payload
     svc.media.put_json(svc.media.result_key(job_id), dump(payload))
     svc.jobs.mark_terminal(job_id, status, job_error.code if job_error else None,
                            job_error.message if job_error else None, summary=_summary(items))
     if status == "finished" and job.started_at and job.item_count:
-        elapsed_ms = (_parse_time(finished_at) - _parse_time(job.started_at)) * 1000
+        elapsed_ms = (parse_time(finished_at) - parse_time(job.started_at)) * 1000
         svc.jobs.add_latency_sample("image", job_id, elapsed_ms / job.item_count, job.item_count)
     return {"status": status, "deliver_webhook": bool(job.webhook_url)}
 
@@ -253,7 +253,7 @@ def _fail_video(job: JobRecord, error: dict[str, Any], svc: Services) -> dict[st
     else:
         reason = _error_from_states(error)
     svc.media.put_json(svc.media.result_key(job.job_id), dump(VideoJobStatus(
-        job_id=job.job_id, status="failed", error=reason, progress=_progress(job),
+        job_id=job.job_id, status="failed", error=reason, progress=job_progress(job),
         created_at=job.created_at, updated_at=utc_now())))
     svc.jobs.mark_terminal(job.job_id, "failed", reason.code, reason.message)
     return {"status": "failed", "deliver_webhook": bool(job.webhook_url)}
@@ -280,7 +280,7 @@ def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
     job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
     items = _items(job_id, svc, manifest, {}, job.status, job_error)
     return dump(ImageBatchStatus(job_id=job_id, status=job.status, items=items, error=job_error,
-                                 progress=_progress(job), created_at=job.created_at,
+                                 progress=job_progress(job), created_at=job.created_at,
                                  updated_at=job.updated_at))
 
 
@@ -290,7 +290,7 @@ def video_status(job_id: str, svc: Services) -> dict[str, Any]:
     if final is not None:
         return final
     job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
-    return dump(VideoJobStatus(job_id=job_id, status=job.status, progress=_progress(job), error=job_error,
+    return dump(VideoJobStatus(job_id=job_id, status=job.status, progress=job_progress(job), error=job_error,
                                created_at=job.created_at, updated_at=job.updated_at))
 
 
