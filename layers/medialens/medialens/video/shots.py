@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import cv2
 import numpy as np
@@ -154,16 +154,21 @@ class SegmentShots:
     frames: int  # frames owned (presentation time inside the segment)
     stream_end: float | None  # end of the video when this segment reached it (last frame t + duration)
     last_index: int | None  # global index of the last frame, when stream_end is set
+    # Boundaries in [end, end + lookahead): the next segment owns them; they tell this one where its
+    # last shot ends (video/steps.py samples the middle of short shots).
+    boundaries_ahead: list[Boundary] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["boundaries"] = [b.as_dict() for b in self.boundaries]
+        data["boundaries_ahead"] = [b.as_dict() for b in self.boundaries_ahead]
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> SegmentShots:
-        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         fields["boundaries"] = [Boundary(**b) for b in data["boundaries"]]
+        fields["boundaries_ahead"] = [Boundary(**b) for b in data.get("boundaries_ahead", [])]
         return cls(**fields)
 
 
@@ -502,7 +507,7 @@ def scenes_from(boundaries: Iterable[Boundary], duration: float) -> list[dict[st
 
 def detect_segment(source: Source, start_seconds: float, end_seconds: float | None, *, info: VideoInfo | None = None,
                    overlap_seconds: float | None = None, first_index: int | None = None,
-                   frames: Iterator[DecodedFrame] | None = None) -> SegmentShots:
+                   frames: Iterator[DecodedFrame] | None = None, lookahead_seconds: float = 0.0) -> SegmentShots:
     """Shots of the segment [start_seconds, end_seconds) (None, or the video's duration: to the end).
 
     Decodes from `overlap_seconds` before the start (at least `required_overlap_seconds(info)`,
@@ -512,7 +517,8 @@ def detect_segment(source: Source, start_seconds: float, end_seconds: float | No
     frames. Frame indexes are global (see decode.iter_frames); `first_index`, the global index of
     the first frame at or after `start_seconds`, saves the VFR packet count when the planner knows it.
     `frames`: already decoded frames starting at or before start - overlap (a worker that shares
-    one decode between analysers); then no re-decoding happens."""
+    one decode between analysers); then no re-decoding happens. `lookahead_seconds`: also report,
+    as `boundaries_ahead`, the boundaries in [end, end + lookahead) (decoding that much further)."""
     info = info or probe(source, check_end=False)
     params = Params.for_fps(info.fps)
     if end_seconds is not None and end_seconds >= info.duration - 1e-6:
@@ -524,14 +530,15 @@ def detect_segment(source: Source, start_seconds: float, end_seconds: float | No
         stream = frames if frames is not None else iter_frames(source, warm_start, None, info=info,
                                                                 first_index=0 if local else None)
         result = _run_segment(stream, info, params, start_seconds, end_seconds, warm_start,
-                              first_index if local else None, strict=frames is None)
+                              first_index if local else None, strict=frames is None, lookahead=lookahead_seconds)
         if result is not None:
             return result
         overlap *= 2  # fewer than `context` frames in the warm-up (e.g. a very low frame rate)
 
 
 def _run_segment(frames: Iterator[DecodedFrame], info: VideoInfo, params: Params, start: float, end: float | None,
-                 warm_start: float, first_index: int | None = None, strict: bool = True) -> SegmentShots | None:
+                 warm_start: float, first_index: int | None = None, strict: bool = True,
+                 lookahead: float = 0.0) -> SegmentShots | None:
     detector = ShotDetector(info.fps, video_start=warm_start == 0.0)
     rate = activity_fps(info)
     context = params.context
@@ -539,10 +546,11 @@ def _run_segment(frames: Iterator[DecodedFrame], info: VideoInfo, params: Params
     after = 0
     last: DecodedFrame | None = None
     reached_end = True
+    horizon = end + lookahead if end is not None else None
     for frame in frames:
         if frame.t < start:
             before += 1
-        if end is not None and frame.t >= end:
+        if horizon is not None and frame.t >= horizon:
             after += 1
             if after > context:
                 reached_end = False
@@ -561,8 +569,10 @@ def _run_segment(frames: Iterator[DecodedFrame], info: VideoInfo, params: Params
         first_owned = next((i for i, t in zip(detector.change_index, detector.change_t, strict=True) if owned(t)),
                            None)
         shift = first_index - first_owned if first_owned is not None else 0
-    boundaries = [_boundary(*b, shift=shift) for b in detector.boundaries if owned(b[1].t)]
-    boundaries.sort(key=lambda b: b.frame)
+    boundaries = sorted((_boundary(*b, shift=shift) for b in detector.boundaries if owned(b[1].t)),
+                        key=lambda b: b.frame)
+    ahead = sorted((_boundary(*b, shift=shift) for b in detector.boundaries
+                    if end is not None and end <= b[1].t < end + lookahead), key=lambda b: b.frame)
     first_bin = _bin(start, rate)
     values: dict[int, float] = {}
     count = 0
@@ -578,7 +588,8 @@ def _run_segment(frames: Iterator[DecodedFrame], info: VideoInfo, params: Params
     return SegmentShots(start_seconds=start, end_seconds=end, boundaries=boundaries, activity_first_bin=first_bin,
                         activity=activity, frame_activity_fps=rate, frames=count,
                         stream_end=round(stream_end, 6) if stream_end is not None else None,
-                        last_index=last.index + shift if (reached_end and last is not None) else None)
+                        last_index=last.index + shift if (reached_end and last is not None) else None,
+                        boundaries_ahead=ahead)
 
 
 def required_overlap_seconds(info: VideoInfo) -> float:

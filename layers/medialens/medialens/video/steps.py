@@ -20,13 +20,19 @@ SAMPLE_MAX_SIDE = 1280  # analysers get frames no larger than this
 SEEK_MARGIN_SECONDS = 2.0  # seek this far before a sample: some containers (MPEG-PS) land late
 
 
-def _sample_times(start: float, end: float, boundaries: list[dict[str, Any]]) -> list[float]:
+def _sample_times(start: float, end: float, boundaries: list[float], ahead: list[float],
+                  duration: float) -> list[float]:
+    """The periodic times in [start, end), plus the middle of every shot that starts here (or at 0)
+    and holds no periodic time. Such a shot is shorter than SAMPLE_EVERY_SECONDS, so the
+    boundaries up to that far past `end` tell where it ends: the choice depends on the shots
+    alone, never on where segments begin, and many segments sample what one pass samples."""
     times = _periodic(start, end)
-    cuts = [start] + [b["seconds"] for b in boundaries if start < b["seconds"] < end] + [end]
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        if b - a >= MIN_SHOT_FOR_SAMPLE and not any(a <= t < b for t in times):
+    later = sorted(boundaries + ahead)
+    for a in ([0.0] if start == 0 else []) + [b for b in boundaries if start <= b < end]:
+        b = next((x for x in later if x > a), min(end + SAMPLE_EVERY_SECONDS, duration))
+        if b - a >= MIN_SHOT_FOR_SAMPLE and not _periodic(a, b):
             times.append(round((a + b) / 2, 3))
-    return sorted(times)
+    return sorted(set(times))
 
 
 def _periodic(start: float, end: float) -> list[float]:
@@ -90,11 +96,11 @@ def analyse_segment(source: Any, info: Any, start: float, end: float | None) -> 
     """Shots and samples of [start, end) — end None means to the end of the video."""
     from .shots import detect_segment
 
-    shots = detect_segment(source, start, end, info=info)
+    shots = detect_segment(source, start, end, info=info, lookahead_seconds=SAMPLE_EVERY_SECONDS)
     stop = end if end is not None else info.duration
-    boundaries = [b.as_dict() for b in shots.boundaries]
-    samples = [_analyse_frame(t, rgb) for t, rgb in _frames_at(source, _sample_times(start, stop, boundaries), info)]
-    return {"shots": shots.as_dict(), "samples": [s for s in samples if start <= s["t"] < stop or end is None]}
+    times = _sample_times(start, stop, [b.seconds for b in shots.boundaries],
+                          [b.seconds for b in shots.boundaries_ahead], info.duration)
+    return {"shots": shots.as_dict(), "samples": [_analyse_frame(t, rgb) for t, rgb in _frames_at(source, times, info)]}
 
 
 def assemble(parts: list[dict[str, Any]], info: Any, allowlisted: list[Any], settings: Any) -> dict[str, Any]:
@@ -104,7 +110,8 @@ def assemble(parts: list[dict[str, Any]], info: Any, allowlisted: list[Any], set
     from .shots import SegmentShots, merge_segments
 
     merged = merge_segments([SegmentShots.from_dict(p["shots"]) for p in parts], info.duration)
-    samples = sorted((s for p in parts for s in p["samples"]), key=lambda s: s["t"])
+    # One frame can answer two requested times in neighbouring segments: keep it once.
+    samples = sorted({s["t"]: s for p in parts for s in p["samples"]}.values(), key=lambda s: s["t"])
     for sample in samples:
         match_persons(sample["persons"], allowlisted, settings.allowlist_max_distance)
     scenes = merged.raw_scenes
