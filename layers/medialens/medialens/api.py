@@ -16,13 +16,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from . import allowlist, workflow
+from . import allowlist, batch, workflow
 from .aws import services
 from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
 from .schemas import (
     AllowlistListing,
     AllowlistPerson,
     AllowlistRequest,
+    BatchAnalyzeRequest,
+    BatchAnalyzeResponse,
+    BatchErrorResponse,
+    BatchJobAccepted,
+    BatchJobRequest,
+    BatchJobStatus,
     ErrorResponse,
     ImageBatchRequest,
     ImageBatchStatus,
@@ -37,6 +43,7 @@ from .video import jobs as video_jobs
 app = APIGatewayRestResolver(enable_validation=True)
 logger = logging.getLogger(__name__)
 JSON = "application/json"
+BATCH_PREFIX = "/batch/"
 
 MAX_PROCESSING_TIME_DOC = (
     "Upper bound on server-side processing time in seconds (integer >= 0). Past it the job "
@@ -45,7 +52,10 @@ MAX_PROCESSING_TIME_DOC = (
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
-    body = {"error": {"code": code, "message": message, **extra}}
+    """The error body; the batch API of the product page also says "success": false."""
+    body: dict[str, Any] = {"error": {"code": code, "message": message, **extra}}
+    if (app.current_event.path or "").startswith(BATCH_PREFIX):
+        body = {"success": False, **body}
     return Response(status_code=status, content_type=JSON, body=json.dumps(body))
 
 
@@ -193,6 +203,37 @@ def get_allowlist():
 def delete_allowlist(person_id: Annotated[str, Path()]):
     services().allowlist.delete(person_id)
     return Response(status_code=204, content_type=JSON, body="")
+
+
+# ---- the batch moderation API (shared/seeds/000_*.txt; docs/batch.md) ----
+
+
+@app.post("/batch/analyze", summary="Moderate up to 10 images now (served by the analysis container)",
+          responses={200: {"description": "One entry per image, in order",
+                           "content": {JSON: {"model": BatchAnalyzeResponse}}},
+                     400: {"description": "Empty, more than 10 images, or malformed",
+                           "content": {JSON: {"model": BatchErrorResponse}}}})
+def post_batch_analyze(request: Annotated[BatchAnalyzeRequest, Body()]):
+    _check_body_size()
+    return Response(status_code=200, content_type=JSON,
+                    body=json.dumps(batch.analyze_now(request, services().settings)))
+
+
+@app.post("/batch/jobs", status_code=202, summary="Queue any number of images for moderation, by priority",
+          responses={202: {"description": "Queued", "content": {JSON: {"model": BatchJobAccepted}}},
+                     400: {"description": "Malformed", "content": {JSON: {"model": BatchErrorResponse}}}})
+def post_batch_job(request: Annotated[BatchJobRequest, Body()]):
+    _check_body_size()
+    accepted = batch.submit_job(request, services())
+    return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
+                    headers={"Location": f"/batch/jobs/{accepted['job_id']}"})
+
+
+@app.get("/batch/jobs/<job_id>", summary="Status and progress of a batch job; counts and download_url when done",
+         responses={200: {"description": "The job", "content": {JSON: {"model": BatchJobStatus}}},
+                    404: {"description": "Unknown job", "content": {JSON: {"model": BatchErrorResponse}}}})
+def get_batch_job(job_id: Annotated[str, Path()]):
+    return Response(status_code=200, content_type=JSON, body=json.dumps(batch.job_status(job_id, services())))
 
 
 @app.get("/v1/health", summary="Liveness")

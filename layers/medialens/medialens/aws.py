@@ -35,6 +35,7 @@ class Services:
     allowlist: AllowlistStore
     sfn: Any
     lambdas: Any
+    sqs: Any
 
 
 def services() -> Services:
@@ -52,6 +53,7 @@ def services() -> Services:
                 allowlist=AllowlistStore(dynamodb, settings.table_name, media),
                 sfn=session.client("stepfunctions", config=CLIENT_CONFIG),
                 lambdas=session.client("lambda", config=CLIENT_CONFIG.merge(Config(read_timeout=60))),
+                sqs=session.client("sqs", config=CLIENT_CONFIG),
             )
         return _services
 

@@ -19,7 +19,13 @@ from .schemas import dump
 def _serve(args: argparse.Namespace) -> int:
     from .local.runtime import LocalRuntime
 
-    runtime = LocalRuntime(args.host, args.port, allow_private_urls=args.allow_private_urls)
+    settings_env = {}
+    if args.max_concurrent_jobs is not None:
+        settings_env["MEDIALENS_MAX_CONCURRENT_JOBS"] = str(args.max_concurrent_jobs)
+    if args.webhook_secret is not None:
+        settings_env["MEDIALENS_WEBHOOK_SECRET"] = args.webhook_secret
+    runtime = LocalRuntime(args.host, args.port, allow_private_urls=args.allow_private_urls,
+                           settings_env=settings_env)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -116,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--allow-private-urls", action="store_true",
-                       help="let webhooks target loopback/private addresses (local testing only)")
+                       help="let webhooks and image URLs target loopback/private addresses (local testing only)")
+    serve.add_argument("--max-concurrent-jobs", type=int, metavar="N",
+                       help="batch jobs running at once; the rest wait in their priority queues (default 4)")
+    serve.add_argument("--webhook-secret", metavar="SECRET",
+                       help="signs batch-job webhooks whose job gave no webhook_secret")
     serve.set_defaults(run=_serve)
 
     analyze = sub.add_parser("analyze", help="analyse files directly, with no service")

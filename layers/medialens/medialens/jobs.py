@@ -3,10 +3,12 @@
 One table, composite key (pk, sk):
     pk="job#{job_id}"        sk="job"                     one row per job (JobRecord)
     pk="latency#{media}"     sk="{finished_at}#{job_id}"  one latency sample per finished job
+    pk="dispatch"            sk="state"                   the batch dispatcher's counters and lease
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,6 +46,9 @@ class JobRecord(BaseModel):
     summary: dict[str, int] | None = None  # item counts by status and moderation category
     source_key: str | None = None  # videos: the S3 object analysed
     media: dict[str, Any] | None = None  # videos: what the probe found (duration, fps, size, codec)
+    priority: int = 0  # batch jobs: 1 low .. 4 critical
+    chunk_size: int = 0  # batch jobs: images per Map iteration (0: the image default)
+    holds_slot: bool | None = None  # batch jobs: counted as running by the dispatcher
 
     def past_deadline(self, now_ms: int | None = None) -> bool:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -170,6 +175,76 @@ class JobStore:
 
     def set_webhook_status(self, job_id: str, status: str) -> None:
         self.set_fields(job_id, webhook_status=status)
+
+    # ---- the batch dispatcher's shared row: running jobs, images queued and running, a lease ----
+    _DISPATCH = {"pk": "dispatch", "sk": "state"}
+
+    def dispatch_state(self) -> dict[str, Any]:
+        item = self._ddb.get_item(TableName=self._table, Key=_to_ddb(self._DISPATCH), ConsistentRead=True).get("Item")
+        return _from_ddb(item) if item else {}
+
+    def count_queued(self, level: int, images: int) -> None:
+        self._ddb.update_item(TableName=self._table, Key=_to_ddb(self._DISPATCH),
+                              UpdateExpression="ADD #q :n", ExpressionAttributeNames={"#q": f"queued_{level}"},
+                              ExpressionAttributeValues=_to_ddb({":n": images}))
+
+    def take_slot(self, job_id: str, cap: int, images: int) -> bool:
+        """Count the job as running if fewer than `cap` run; atomic with marking the job."""
+        try:
+            self._ddb.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self._table, "Key": _to_ddb(self._DISPATCH),
+                            "UpdateExpression": "ADD running :one, images_running :n",
+                            "ConditionExpression": "attribute_not_exists(running) OR running < :cap",
+                            "ExpressionAttributeValues": _to_ddb({":one": 1, ":n": images, ":cap": cap})}},
+                {"Update": {"TableName": self._table, "Key": _to_ddb(self._key(job_id)),
+                            "UpdateExpression": "SET holds_slot = :yes",
+                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(holds_slot)",
+                            "ExpressionAttributeValues": _to_ddb({":yes": True})}},
+            ])
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def free_slot(self, job_id: str, images: int) -> bool:
+        """Give the job's slot back (once: False if it held none)."""
+        try:
+            self._ddb.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self._table, "Key": _to_ddb(self._key(job_id)),
+                            "UpdateExpression": "REMOVE holds_slot",
+                            "ConditionExpression": "holds_slot = :yes",
+                            "ExpressionAttributeValues": _to_ddb({":yes": True})}},
+                {"Update": {"TableName": self._table, "Key": _to_ddb(self._DISPATCH),
+                            "UpdateExpression": "ADD running :minus, images_running :n",
+                            "ExpressionAttributeValues": _to_ddb({":minus": -1, ":n": -images})}},
+            ])
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def take_lease(self, owner: str, seconds: float) -> bool:
+        """One dispatcher at a time (a lease that expires if its holder dies)."""
+        now = time.time()
+        try:
+            self._ddb.update_item(
+                TableName=self._table, Key=_to_ddb(self._DISPATCH),
+                UpdateExpression="SET lease_owner = :o, lease_until = :until",
+                ConditionExpression="attribute_not_exists(lease_until) OR lease_until < :now",
+                ExpressionAttributeValues=_to_ddb({":o": owner, ":until": now + seconds, ":now": now}))
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def drop_lease(self, owner: str) -> None:
+        with contextlib.suppress(ClientError):  # expired and taken over: nothing to drop
+            self._ddb.update_item(
+                TableName=self._table, Key=_to_ddb(self._DISPATCH), UpdateExpression="REMOVE lease_owner, lease_until",
+                ConditionExpression="lease_owner = :o", ExpressionAttributeValues=_to_ddb({":o": owner}))
 
     # ---- latency samples ----
     def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int) -> None:

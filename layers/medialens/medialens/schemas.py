@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 JobStatus = Literal["queued", "processing", "finished", "failed"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"finished", "failed"})
@@ -227,6 +227,96 @@ class LatencyReport(Schema):
         description="Median observed processing time per unit over recent finished jobs; null before any"
     )
     samples: int = 0
+
+
+# ---- batch moderation API (shared/seeds/000_*.txt) --------------------------------------------
+
+BatchJobStatusWord = Literal["queued", "processing", "completed", "failed"]
+PRIORITIES: dict[str, int] = {"low": 1, "normal": 2, "high": 3, "critical": 4}
+
+
+class BatchImage(Schema):
+    """One image: exactly one of `url` or `base64`."""
+
+    url: str | None = Field(None, min_length=1, max_length=2048, description="http(s) URL the service fetches")
+    base64: str | None = Field(None, min_length=1, description="Raw base64 of the image file (no data: URI prefix)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BatchImage:
+        if (self.url is None) == (self.base64 is None):
+            raise ValueError("give exactly one of 'url' or 'base64'")
+        return self
+
+
+class BatchAnalyzeRequest(Schema):
+    images: list[BatchImage] = Field(min_length=1, max_length=10, description="1 to 10 images")
+
+
+class BatchAnalyzeItem(Schema):
+    index: int
+    category: ModerationCategory | None = None
+    scores: ModerationScores | None = None
+    error: ErrorInfo | None = None
+
+
+class BatchAnalyzeResponse(Schema):
+    success: bool
+    results: list[BatchAnalyzeItem]
+
+
+class BatchJobRequest(Schema):
+    images: list[str | BatchImage] = Field(min_length=1, description="URLs, or objects with url or base64")
+    priority: Literal["low", "normal", "high", "critical"] | Literal[1, 2, 3, 4] = Field(
+        "normal", description="low | normal | high | critical, or 1-4")
+    webhook_url: str | None = Field(None, min_length=1, max_length=2048)
+    webhook_secret: str | None = Field(None, min_length=1, max_length=1024)
+
+    @property
+    def priority_level(self) -> int:
+        return self.priority if isinstance(self.priority, int) else PRIORITIES[self.priority]
+
+
+class BatchJobAccepted(Schema):
+    success: bool = True
+    job_id: str
+    status: BatchJobStatusWord
+    estimated_time: int = Field(description="Seconds until the job is expected to complete")
+
+
+class BatchCounts(Schema):
+    total: int
+    safe: int
+    suggestive: int
+    explicit: int
+    failed: int
+
+
+class BatchJobStatus(Schema):
+    job_id: str
+    status: BatchJobStatusWord
+    priority: Literal["low", "normal", "high", "critical"]
+    progress: Progress
+    created_at: str
+    updated_at: str
+    results: BatchCounts | None = Field(None, description="When completed")
+    download_url: str | None = Field(None, description="When completed: presigned URL of the JSON-lines results")
+    download_expires_in: int | None = None
+    error: ErrorInfo | None = None
+
+
+class BatchWebhookPayload(Schema):
+    event: Literal["job.completed", "job.failed"]
+    job_id: str
+    status: BatchJobStatusWord
+    results: BatchCounts
+    download_url: str | None = None
+    timestamp: str
+    error: ErrorInfo | None = None
+
+
+class BatchErrorResponse(Schema):
+    success: Literal[False] = False
+    error: ErrorInfo
 
 
 def dump(model: BaseModel) -> dict:

@@ -50,9 +50,25 @@ class Settings(BaseSettings):
     upload_url_seconds: int = Field(3600, ge=60)  # validity of presigned upload URLs
     video_segment_seconds: float = Field(60.0, gt=0)  # one Map iteration analyses this much video
 
+    # Batch moderation jobs (POST /batch/jobs): priority queues and the dispatcher.
+    queue_url_low: str = ""  # one SQS FIFO queue per priority (template.yaml)
+    queue_url_normal: str = ""
+    queue_url_high: str = ""
+    queue_url_critical: str = ""
+    dispatch_function_name: str = "DispatchFunction"
+    max_concurrent_jobs: int = Field(4, ge=1)  # batch jobs running at once; the rest wait in their queues
+    # A queued job gains one priority level per this many seconds waited (no starvation).
+    priority_aging_seconds: float = Field(300.0, gt=0)
+    batch_chunk_size: int = Field(25, ge=1)  # images per Map iteration (grows for huge jobs: <= 2,000 chunks)
+    download_url_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)  # validity of result download URLs
+
     # Webhooks and outbound URLs.
     allow_private_urls: bool = False  # only for local testing against 127.0.0.1
     webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_secret: str = ""  # signs batch-job webhooks whose job has no webhook_secret
+    fetch_max_bytes: int = Field(20 * 1024 * 1024, ge=1)  # images fetched by URL
+    fetch_timeout_seconds: float = Field(10.0, gt=0)
+    fetch_max_redirects: int = Field(3, ge=0)
 
     # Latency report: median over this many most recent finished jobs.
     latency_window: int = Field(50, ge=1)

@@ -41,6 +41,14 @@ class MediaStore:
     def result_key(self, job_id: str) -> str:
         return f"{self._job(job_id)}/result.json"
 
+    def page_key(self, job_id: str, chunk: int) -> str:
+        """Batch jobs: the input items (URLs or base64) of one chunk."""
+        return f"{self._job(job_id)}/pages/{chunk:06d}.json"
+
+    def download_key(self, job_id: str) -> str:
+        """Batch jobs: every image's result, one JSON object per line."""
+        return f"{self._job(job_id)}/results.jsonl"
+
     # ---- I/O ----
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

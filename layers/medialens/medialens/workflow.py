@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from . import webhooks
+from . import batch, webhooks
 from .aws import Services
+from .batch import MODERATION_BATCH
 from .errors import InvalidRequestError, JobTimeoutError, MedialensError, NotFoundError, VideoRejectedError
 from .jobs import JobRecord, utc_now
 from .netguard import check_url
@@ -95,7 +96,7 @@ def start_job(job_id: str, svc: Services) -> dict[str, Any]:
     if job.kind == VIDEO:
         return _start_video(job, svc)
     svc.jobs.mark_processing(job_id)
-    size = svc.settings.image_chunk_size
+    size = job.chunk_size or svc.settings.image_chunk_size  # batch jobs chose theirs at submit
     chunks = [{"chunk": n, "start": start, "end": min(start + size, job.item_count)}
               for n, start in enumerate(range(0, job.item_count, size))]
     return {"chunks": chunks}
@@ -131,6 +132,8 @@ def analyze_chunk(job_id: str, chunk: dict[str, int], svc: Services, analyse: An
     from .analysis.decode import decode_base64
 
     job = svc.jobs.get(job_id)
+    if job.kind == MODERATION_BATCH:
+        return batch.analyze_chunk(job, chunk, svc)
     allowlisted = svc.allowlist.entries()
     items: list[dict[str, Any]] = []
     timed_out = False
@@ -217,11 +220,11 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     results, the rest carry the job's error.
     """
     job = svc.jobs.get(job_id)
-    if job.status in TERMINAL_STATUSES and svc.media.get_bytes(svc.media.result_key(job_id)) is not None:
+    if job.kind != MODERATION_BATCH and job.status in TERMINAL_STATUSES and \
+            svc.media.get_bytes(svc.media.result_key(job_id)) is not None:
         return {"status": job.status, "deliver_webhook": bool(job.webhook_url)}  # a repeated finalize
     if job.kind == VIDEO:
         return _fail_video(job, error or {}, svc)
-    manifest = svc.media.get_json(svc.media.manifest_key(job_id))
     job_error = _error_from_states(error) if error else None
     fallback: dict[int, ErrorInfo] = {}
     for outcome in chunk_outcomes or []:
@@ -229,6 +232,9 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
             chunk_error = _error_from_states(outcome["error"])
             chunk_error = ErrorInfo(code="analysis_failed", message=chunk_error.message)
             fallback |= {i: chunk_error for i in range(outcome["chunk"]["start"], outcome["chunk"]["end"])}
+    if job.kind == MODERATION_BATCH:
+        return batch.finalize(job, job_error, fallback, svc)
+    manifest = svc.media.get_json(svc.media.manifest_key(job_id))
     not_analysed = ErrorInfo(code="not_analysed", message="the item was not analysed")
     items = _items(job_id, svc, manifest, fallback, "failed", job_error or not_analysed)
     status = "failed" if job_error else "finished"
@@ -314,10 +320,15 @@ def deliver_webhook(job_id: str, svc: Services) -> dict[str, Any]:
     job = svc.jobs.get(job_id)
     if not job.webhook_url:
         return {"delivered": False}
-    body = svc.media.get_bytes(svc.media.result_key(job_id))
+    secret = job.webhook_secret
+    if job.kind == MODERATION_BATCH:
+        body: bytes | None = batch.webhook_body(job, svc)
+        secret = secret or svc.settings.webhook_secret or None
+    else:
+        body = svc.media.get_bytes(svc.media.result_key(job_id))
     if body is None:
         raise MedialensError(f"job {job_id} has no final payload to deliver", code="no_payload")
-    result = webhooks.deliver(job.webhook_url, body, job.webhook_secret,
+    result = webhooks.deliver(job.webhook_url, body, secret,
                               timeout=svc.settings.webhook_timeout_seconds,
                               allow_private=svc.settings.allow_private_urls)
     svc.jobs.set_webhook_status(job_id, "delivered")

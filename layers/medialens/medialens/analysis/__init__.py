@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 
 from ..schemas import ImageResult
@@ -38,6 +38,16 @@ def analysers() -> dict[str, Analyser]:
     for module in _MODULES:
         importlib.import_module(f"{__name__}.{module}")
     return {name: factory() for name, factory in _REGISTRY.items()}
+
+
+@cache
+def analyser(name: str) -> Analyser:
+    """One analyser alone, e.g. "moderation" for the moderation-only batch API (one model
+    in memory instead of four); the instance from analysers() if that was built already."""
+    if analysers.cache_info().currsize:
+        return analysers()[name]
+    importlib.import_module(f"{__name__}.{name}")
+    return _REGISTRY[name]()
 
 
 def analyse_image_bytes(data: bytes) -> ImageResult:

@@ -71,7 +71,8 @@ class Provisioner:
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
 
     def _queue(self, logical_id: str, props: dict[str, Any]) -> None:
-        attributes = {k: str(v) for k, v in self.t.resolve(props).items() if k != "QueueName"}
+        attributes = {k: str(v).lower() if isinstance(v, bool) else str(v)
+                      for k, v in self.t.resolve(props).items() if k != "QueueName"}
         self.s.client("sqs").create_queue(QueueName=self.t.physical_name(logical_id), Attributes=attributes)
 
     def _function(self, logical_id: str, props: dict[str, Any]) -> None:

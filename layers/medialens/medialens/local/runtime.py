@@ -43,6 +43,7 @@ class LocalRuntime:
         self._moto = None
         self._http = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -86,9 +87,20 @@ class LocalRuntime:
         self.port = self._http.server_port
         self._thread = threading.Thread(target=self._http.serve_forever, name="medialens-http", daemon=True)
         self._thread.start()
+        self._stopping.clear()
+        for logical_id, seconds in self.template.schedules():
+            threading.Thread(target=self._every, args=(lambdas, logical_id, seconds),
+                             name=f"medialens-schedule-{logical_id}", daemon=True).start()
         return self
 
+    def _every(self, lambdas: InProcessLambdas, logical_id: str, seconds: float) -> None:
+        """A Schedule event of the template (EventBridge on AWS), as a timer thread."""
+        name = self.template.physical_name(logical_id)
+        while not self._stopping.wait(seconds):
+            lambdas.invoke(name, {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
+
     def stop(self) -> None:
+        self._stopping.set()
         if self._http:
             self._http.shutdown()
             self._http.server_close()

@@ -90,6 +90,9 @@ class Template:
         explicit = self.resources[logical_id].get("Properties", {}).get(self._NAME_PROPERTIES.get(kind, ""))
         if explicit is not None:
             return str(self.resolve(explicit))
+        fifo = str(self.resources[logical_id].get("Properties", {}).get("FifoQueue")).lower() == "true"
+        if kind == "AWS::SQS::Queue" and fifo:
+            return f"{logical_id}.fifo"  # CloudFormation's generated FIFO names end so too
         return f"medialens-{logical_id.lower()}" if kind == "AWS::S3::Bucket" else logical_id
 
     def arn(self, logical_id: str) -> str:
@@ -182,6 +185,17 @@ class Template:
             code_dir = self.root / props["CodeUri"]
         module, _, function = handler.rpartition(".")
         return code_dir, module, function
+
+    def schedules(self) -> list[tuple[str, float]]:
+        """(function logical id, seconds) for every `rate(...)` Schedule event."""
+        units = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+        found = []
+        for logical_id in self.of_type("AWS::Serverless::Function"):
+            for event in self.resources[logical_id]["Properties"].get("Events", {}).values():
+                if event["Type"] == "Schedule":
+                    value, unit = str(event["Properties"]["Schedule"]).removeprefix("rate(").rstrip(")").split()
+                    found.append((logical_id, float(value) * units[unit]))
+        return found
 
     def api_routes(self) -> list[tuple[str, str, str]]:
         """(METHOD, path template, function logical id) for every Api event."""

@@ -1,0 +1,158 @@
+"""Priority queues in front of the batch workflow, and the dispatcher that drains them.
+
+AWS reference pipelines put a scheduler in front of Step Functions when work must be
+ordered and capped; this is ours. POST /batch/jobs puts the job on the SQS FIFO queue of
+its priority (1 low .. 4 critical) and wakes the dispatcher. The dispatcher starts queued
+jobs while fewer than `max_concurrent_jobs` run, best first, where best is:
+
+    effective level = priority + floor(seconds waited / priority_aging_seconds)
+
+ties going to the higher nominal priority, then to the older job. A critical job submitted
+behind a backlog starts next; a low job gains a level per aging period, so after at most
+four periods it outranks fresh critical work and cannot starve (docs/batch.md).
+
+The dispatcher runs when a job is queued, when a job ends (its slot is freed) and on a
+schedule (template.yaml: every minute; `medialens serve` runs the same schedule). A
+DynamoDB lease keeps it single; a running-jobs counter in the same table, changed
+atomically with the job row, is the cap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from .jobs import JobRecord
+
+logger = logging.getLogger(__name__)
+LEVELS = {1: "low", 2: "normal", 3: "high", 4: "critical"}
+LEASE_SECONDS = 60.0  # a dispatcher that dies holds the lease at most this long
+LEASE_WAIT_SECONDS = 5.0  # a second dispatcher waits this long for the first to finish
+INFLIGHT_SECONDS = 30  # a received queue head stays hidden this long unless released
+
+
+def queue_url(level: int, settings: Any) -> str:
+    return getattr(settings, f"queue_url_{LEVELS[level]}")
+
+
+def enqueue(job: JobRecord, svc: Any) -> None:
+    """Queue a batch job under its priority (idempotent per job id for SQS's 5 minutes)."""
+    svc.sqs.send_message(QueueUrl=queue_url(job.priority, svc.settings), MessageGroupId="jobs",
+                         MessageDeduplicationId=job.job_id,
+                         MessageBody=json.dumps({"job_id": job.job_id, "images": job.item_count}))
+    svc.jobs.count_queued(job.priority, job.item_count)
+
+
+def wake(svc: Any) -> None:
+    """Run the dispatcher soon (an asynchronous invoke). A failure here only delays work:
+    the scheduled run catches up, so it is logged, not raised."""
+    try:
+        svc.lambdas.invoke(FunctionName=svc.settings.dispatch_function_name, InvocationType="Event",
+                           Payload=b"{}")
+    except Exception:
+        logger.exception("could not wake the dispatcher; the schedule will")
+
+
+def job_ended(job: JobRecord, svc: Any) -> None:
+    """A batch job reached a terminal state: give its slot back and start the next job."""
+    if svc.jobs.free_slot(job.job_id, job.item_count):
+        wake(svc)
+
+
+@dataclass
+class _Head:
+    level: int
+    url: str
+    receipt: str
+    job_id: str
+    images: int
+    sent_ms: int
+
+    def rank(self, now_ms: int, aging_seconds: float) -> tuple[int, int, int]:
+        effective = self.level + int((now_ms - self.sent_ms) / 1000 // aging_seconds)
+        return effective, self.level, -self.sent_ms
+
+
+def _heads(svc: Any) -> list[_Head]:
+    """The oldest message of every priority queue (hidden until deleted or released)."""
+    heads = []
+    for level in LEVELS:
+        url = queue_url(level, svc.settings)
+        messages = svc.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=INFLIGHT_SECONDS,
+                                           AttributeNames=["SentTimestamp"]).get("Messages", [])
+        for message in messages:
+            body = json.loads(message["Body"])
+            heads.append(_Head(level, url, message["ReceiptHandle"], body["job_id"], int(body["images"]),
+                               int(message["Attributes"]["SentTimestamp"])))
+    return heads
+
+
+def _release(svc: Any, head: _Head) -> None:
+    svc.sqs.change_message_visibility(QueueUrl=head.url, ReceiptHandle=head.receipt, VisibilityTimeout=0)
+
+
+def _done(svc: Any, head: _Head) -> None:
+    svc.sqs.delete_message(QueueUrl=head.url, ReceiptHandle=head.receipt)
+    svc.jobs.count_queued(head.level, -head.images)
+
+
+def dispatch(svc: Any) -> list[str]:
+    """Start queued jobs, best first, while slots are free. Returns the job ids started."""
+    owner = uuid.uuid4().hex
+    waited_until = time.monotonic() + LEASE_WAIT_SECONDS
+    while not svc.jobs.take_lease(owner, LEASE_SECONDS):
+        if time.monotonic() > waited_until:
+            return []  # another dispatcher is busy; it or the schedule will start the rest
+        time.sleep(0.05)
+    started: list[str] = []
+    try:
+        cap = svc.settings.max_concurrent_jobs
+        while int(svc.jobs.dispatch_state().get("running", 0)) < cap:
+            heads = _heads(svc)
+            if not heads:
+                break
+            now_ms = int(time.time() * 1000)
+            best = max(heads, key=lambda h: h.rank(now_ms, svc.settings.priority_aging_seconds))
+            for other in heads:
+                if other is not best:
+                    _release(svc, other)
+            if not _start(svc, best, cap):
+                break
+            started.append(best.job_id)
+    finally:
+        svc.jobs.drop_lease(owner)
+    if started:
+        logger.info("dispatched %s", started)
+    return started
+
+
+def _start(svc: Any, head: _Head, cap: int) -> bool:
+    """Start one job; False (and the message back on its queue) when no slot is free."""
+    from .errors import NotFoundError
+
+    try:
+        job = svc.jobs.get(head.job_id)
+    except NotFoundError:
+        _done(svc, head)  # the row expired or never existed: nothing to run
+        return True
+    if job.status != "queued" or job.holds_slot:
+        _done(svc, head)  # started already (a repeated message, a dispatcher that died) or ended
+        return True
+    if not svc.jobs.take_slot(job.job_id, cap, job.item_count):
+        _release(svc, head)
+        return False
+    try:
+        svc.sfn.start_execution(stateMachineArn=svc.settings.image_state_machine_arn, name=job.job_id,
+                                input=json.dumps({"job_id": job.job_id}))
+    except svc.sfn.exceptions.ExecutionAlreadyExists:
+        pass  # started before, by a dispatcher that died before deleting the message
+    except Exception:
+        svc.jobs.free_slot(job.job_id, job.item_count)
+        _release(svc, head)
+        raise
+    _done(svc, head)
+    return True
