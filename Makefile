@@ -51,6 +51,7 @@ lint:
 ## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs)
 bench:
 	$(BIN)/python -m benchmarks.image_bench
+	$(BIN)/python -m benchmarks.batch_bench
 	$(PYTHON) models/fetch_models.py --only transnetv2
 	$(BIN)/python -m benchmarks.video_shots
 	$(BIN)/python -m benchmarks.video_bench

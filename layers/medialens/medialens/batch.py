@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 MODERATION_BATCH = "moderation_batch"
 MAX_CHUNKS = 2000  # Map items per execution: keeps the state payload far below 256 KB
 FETCH_THREADS = 8  # images of one chunk fetched at once (I/O); moderation itself is ~11 ms
-DEFAULT_MS_PER_IMAGE = 100.0  # the estimate before any batch job has finished (fetch + moderation)
+DEFAULT_MS_PER_IMAGE = 15.0  # before any batch job finished; measured 13 ms (77 images/s, 2 cores, make bench)
 STATUS_WORDS = {"finished": "completed"}  # the seed's word for our internal "finished"
 
 
