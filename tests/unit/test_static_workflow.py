@@ -43,7 +43,7 @@ def test_every_task_retries_transient_errors_and_catches_the_rest(logical_id):
         retried = {e for rule in state.get("Retry", []) for e in rule["ErrorEquals"]}
         assert retried, f"{name} has no Retry"
         assert "States.ALL" not in retried, f"{name} retries every error, not only transient ones"
-        assert retried & (TRANSIENT | {"WebhookDeliveryError"}), f"{name} retries no transient error"
+        assert retried & TRANSIENT, f"{name} retries no transient error"
         caught = [e for rule in state.get("Catch", []) for e in rule["ErrorEquals"]]
         assert "States.ALL" in caught, f"{name} has no Catch for States.ALL"
         assert "TimeoutSeconds" in state or "TimeoutSecondsPath" in state, f"{name} has no timeout"

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from . import allowlist, batch, workflow
+from . import allowlist, batch, idempotency, workflow
 from .aws import services
 from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
 from .schemas import (
@@ -44,6 +44,9 @@ app = APIGatewayRestResolver(enable_validation=True)
 logger = logging.getLogger(__name__)
 JSON = "application/json"
 BATCH_PREFIX = "/batch/"
+
+IDEMPOTENCY_DOC = "Repeat the request with the same key within 24 h to get the same job (another body: 422)"
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC)]
 
 MAX_PROCESSING_TIME_DOC = (
     "Upper bound on server-side processing time in seconds (integer >= 0). Past it the job "
@@ -91,6 +94,11 @@ def parse_max_processing_time(value: str | None) -> int:
     return int(text)
 
 
+def _once(key: str | None, scope: str, create: Any) -> dict[str, Any]:
+    """create() once per Idempotency-Key and request body (medialens/idempotency.py)."""
+    return idempotency.once(key, scope, _raw_body(), create, services().settings.table_name, app.lambda_context)
+
+
 def _check_body_size() -> None:
     body = app.current_event.body or ""
     if len(body) > services().settings.max_body_bytes:
@@ -105,12 +113,14 @@ def post_images(
     request: Annotated[ImageBatchRequest, Body()],
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
                                                       description=MAX_PROCESSING_TIME_DOC)] = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     _check_body_size()
     seconds = parse_max_processing_time(max_processing_time)
-    job_id = workflow.submit_image_batch(request, seconds, services())
-    return Response(status_code=202, content_type=JSON, body=json.dumps({"job_id": job_id}),
-                    headers={"Location": f"/v1/images/{job_id}"})
+    accepted = _once(idempotency_key, "images", lambda: {
+        "job_id": workflow.submit_image_batch(request, seconds, services())})
+    return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
+                    headers={"Location": f"/v1/images/{accepted['job_id']}"})
 
 
 @app.get("/v1/images/<job_id>", summary="Status and per-item results of an image batch",
@@ -148,12 +158,15 @@ def post_video(
     webhook_secret: Annotated[str | None, Header(alias="X-Webhook-Secret", description="HMAC key")] = None,
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
                                                       description=MAX_PROCESSING_TIME_DOC)] = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     _check_body_size()
     seconds = parse_max_processing_time(max_processing_time)
-    job_id = video_jobs.submit_video_body(_raw_body(), seconds, webhook_url, webhook_secret, services())
-    return Response(status_code=202, content_type=JSON, body=json.dumps({"job_id": job_id}),
-                    headers={"Location": f"/v1/videos/{job_id}"})
+    body = _raw_body()
+    accepted = _once(idempotency_key, "videos", lambda: {
+        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services())})
+    return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
+                    headers={"Location": f"/v1/videos/{accepted['job_id']}"})
 
 
 @app.post("/v1/uploads", status_code=201, summary="Start a video job whose file you upload to a presigned URL",
@@ -162,11 +175,12 @@ def post_upload(
     request: Annotated[UploadRequest | None, Body()] = None,
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
                                                       description=MAX_PROCESSING_TIME_DOC)] = None,
+    idempotency_key: IdempotencyKey = None,
 ):
     seconds = parse_max_processing_time(max_processing_time)
     hook = request.webhook if request else None
-    ticket = video_jobs.create_upload(seconds, hook.url if hook else None, hook.secret if hook else None,
-                                      services())
+    ticket = _once(idempotency_key, "uploads", lambda: video_jobs.create_upload(
+        seconds, hook.url if hook else None, hook.secret if hook else None, services()))
     return Response(status_code=201, content_type=JSON, body=json.dumps(ticket),
                     headers={"Location": ticket["location"]})
 
@@ -222,9 +236,9 @@ def post_batch_analyze(request: Annotated[BatchAnalyzeRequest, Body()]):
 @app.post("/batch/jobs", status_code=202, summary="Queue any number of images for moderation, by priority",
           responses={202: {"description": "Queued", "content": {JSON: {"model": BatchJobAccepted}}},
                      400: {"description": "Malformed", "content": {JSON: {"model": BatchErrorResponse}}}})
-def post_batch_job(request: Annotated[BatchJobRequest, Body()]):
+def post_batch_job(request: Annotated[BatchJobRequest, Body()], idempotency_key: IdempotencyKey = None):
     _check_body_size()
-    accepted = batch.submit_job(request, services())
+    accepted = _once(idempotency_key, "batch_jobs", lambda: batch.submit_job(request, services()))
     return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
                     headers={"Location": f"/batch/jobs/{accepted['job_id']}"})
 
@@ -234,6 +248,25 @@ def post_batch_job(request: Annotated[BatchJobRequest, Body()]):
                     404: {"description": "Unknown job", "content": {JSON: {"model": BatchErrorResponse}}}})
 def get_batch_job(job_id: Annotated[str, Path()]):
     return Response(status_code=200, content_type=JSON, body=json.dumps(batch.job_status(job_id, services())))
+
+
+# ---- webhook deliveries (every job kind) ----
+
+
+@app.get("/v1/jobs/<job_id>/deliveries", summary="The webhook delivery log of a job",
+         responses={200: {"description": "Every attempt, oldest first"},
+                    404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
+def get_deliveries(job_id: Annotated[str, Path()]):
+    return Response(status_code=200, content_type=JSON, body=json.dumps(workflow.deliveries(job_id, services())))
+
+
+@app.post("/v1/jobs/<job_id>/deliveries/redeliver", summary="Send a finished job's webhook again, now",
+          responses={200: {"description": "The attempt (delivered or not)"},
+                     404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}},
+                     409: {"description": "No webhook, or the job has not ended",
+                           "content": {JSON: {"model": ErrorResponse}}}})
+def post_redeliver(job_id: Annotated[str, Path()]):
+    return Response(status_code=200, content_type=JSON, body=json.dumps(workflow.redeliver(job_id, services())))
 
 
 @app.get("/v1/health", summary="Liveness")

@@ -24,6 +24,8 @@ def _serve(args: argparse.Namespace) -> int:
         settings_env["MEDIALENS_MAX_CONCURRENT_JOBS"] = str(args.max_concurrent_jobs)
     if args.webhook_secret is not None:
         settings_env["MEDIALENS_WEBHOOK_SECRET"] = args.webhook_secret
+    if args.webhook_retry_base is not None:
+        settings_env["MEDIALENS_WEBHOOK_RETRY_BASE_SECONDS"] = str(args.webhook_retry_base)
     runtime = LocalRuntime(args.host, args.port, allow_private_urls=args.allow_private_urls,
                            settings_env=settings_env)
     stop = threading.Event()
@@ -127,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="batch jobs running at once; the rest wait in their priority queues (default 4)")
     serve.add_argument("--webhook-secret", metavar="SECRET",
                        help="signs batch-job webhooks whose job gave no webhook_secret")
+    serve.add_argument("--webhook-retry-base", type=float, metavar="SECONDS",
+                       help="first webhook retry interval (default 30; doubles, full jitter)")
     serve.set_defaults(run=_serve)
 
     analyze = sub.add_parser("analyze", help="analyse files directly, with no service")

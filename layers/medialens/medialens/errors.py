@@ -69,3 +69,10 @@ class TransientError(MedialensError):
 
 class WebhookDeliveryError(TransientError):
     code = "webhook_delivery_failed"
+
+
+class ConflictError(MedialensError):
+    """The request does not fit the resource's current state (409)."""
+
+    code = "conflict"
+    http_status = 409

@@ -3,6 +3,7 @@
 One table, composite key (pk, sk):
     pk="job#{job_id}"        sk="job"                     one row per job (JobRecord)
     pk="latency#{media}"     sk="{finished_at}#{job_id}"  one latency sample per finished job
+    pk="job#{job_id}"        sk="delivery#{n}#{at}"       one row per webhook delivery attempt
     pk="dispatch"            sk="state"                   the batch dispatcher's counters and lease
 """
 
@@ -40,7 +41,7 @@ class JobRecord(BaseModel):
     deadline_epoch_ms: int = 0  # 0 = no Max-Processing-Time
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    webhook_status: str | None = None  # delivered | failed
+    webhook_status: str | None = None  # retrying | delivered | disabled (410) | failed
     error_code: str | None = None
     error_message: str | None = None
     summary: dict[str, int] | None = None  # item counts by status and moderation category
@@ -245,6 +246,25 @@ class JobStore:
             self._ddb.update_item(
                 TableName=self._table, Key=_to_ddb(self._DISPATCH), UpdateExpression="REMOVE lease_owner, lease_until",
                 ConditionExpression="lease_owner = :o", ExpressionAttributeValues=_to_ddb({":o": owner}))
+
+    # ---- webhook delivery log ----
+    def add_delivery(self, job_id: str, record: dict[str, Any]) -> None:
+        self._ddb.put_item(TableName=self._table, Item=_to_ddb({
+            "pk": f"job#{job_id}", "sk": f"delivery#{record['attempt']:05d}#{record['at']}", **record,
+            "expires_at": int(time.time()) + SAMPLE_TTL_SECONDS}))
+
+    def deliveries(self, job_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table, "KeyConditionExpression": "pk = :pk AND begins_with(sk, :d)",
+            "ExpressionAttributeValues": _to_ddb({":pk": f"job#{job_id}", ":d": "delivery#"})}
+        while True:
+            page = self._ddb.query(**kwargs)
+            items += [{k: v for k, v in _from_ddb(i).items() if k not in ("pk", "sk", "expires_at")}
+                      for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # ---- latency samples ----
     def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int) -> None:

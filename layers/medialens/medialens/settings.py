@@ -64,7 +64,12 @@ class Settings(BaseSettings):
 
     # Webhooks and outbound URLs.
     allow_private_urls: bool = False  # only for local testing against 127.0.0.1
-    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)  # read timeout per attempt (connect: 5 s)
+    # Retries: full-jitter exponential waits from this base (`serve --webhook-retry-base`), each
+    # at most the max interval, until the window since the first attempt has passed.
+    webhook_retry_base_seconds: float = Field(30.0, gt=0)
+    webhook_retry_max_interval_seconds: float = Field(1800.0, gt=0)
+    webhook_retry_window_seconds: float = Field(4 * 3600.0, ge=0)  # outlasts a receiver outage of hours
     webhook_secret: str = ""  # signs batch-job webhooks whose job has no webhook_secret
     fetch_max_bytes: int = Field(20 * 1024 * 1024, ge=1)  # images fetched by URL
     fetch_timeout_seconds: float = Field(10.0, gt=0)

@@ -315,21 +315,83 @@ def latency(media_type: str, svc: Services) -> dict[str, Any]:
 # ---- ⑤ webhook ---------------------------------------------------------------------------------
 
 
-def deliver_webhook(job_id: str, svc: Services) -> dict[str, Any]:
-    """POST the stored final payload, byte for byte, signed when the job has a secret."""
+def _webhook_request(job: JobRecord, svc: Services) -> tuple[bytes, str | None]:
+    """The body and signing secret of a job's webhook. Batch jobs build the seed's payload
+    (with a freshly signed download_url on every attempt); the others send the stored
+    final payload, byte for byte."""
+    if job.kind == MODERATION_BATCH:
+        return batch.webhook_body(job, svc), job.webhook_secret or svc.settings.webhook_secret or None
+    body = svc.media.get_bytes(svc.media.result_key(job.job_id))
+    if body is None:
+        raise MedialensError(f"job {job.job_id} has no final payload to deliver", code="no_payload")
+    return body, job.webhook_secret
+
+
+def webhook_attempt(job: JobRecord, number: int, svc: Services) -> webhooks.Attempt:
+    """POST the job's webhook once and log the attempt (GET /v1/jobs/{id}/deliveries)."""
+    from .errors import UrlNotAllowedError
+
+    body, secret = _webhook_request(job, svc)
+    try:
+        result = webhooks.attempt(job.webhook_url or "", body, secret, number=number,
+                                  webhook_id=f"msg_{job.job_id}", allow_private=svc.settings.allow_private_urls,
+                                  read_timeout=svc.settings.webhook_timeout_seconds)
+    except UrlNotAllowedError as err:  # the host now resolves to a refused address: not retried
+        result = webhooks.Attempt(number, f"msg_{job.job_id}", utc_now(), 0.0, error=err.message, refused=True)
+    svc.jobs.add_delivery(job.job_id, result.as_dict())
+    return result
+
+
+def deliver_webhook(job_id: str, svc: Services, attempt: int = 1, first_at: float = 0) -> dict[str, Any]:
+    """One step of the delivery loop in the state machines (DeliverWebhook → Wait → again).
+
+    Returns {"status": "delivered" | "disabled" | "failed" | "retry", ...}; with "retry"
+    also the next attempt's number and `wait_seconds`. Retries follow webhooks.next_delay
+    until WEBHOOK_RETRY_WINDOW_SECONDS have passed since the first attempt; a 410 answer
+    disables the webhook for this job (docs/webhooks.md)."""
+    import math
+
     job = svc.jobs.get(job_id)
     if not job.webhook_url:
-        return {"delivered": False}
-    secret = job.webhook_secret
-    if job.kind == MODERATION_BATCH:
-        body: bytes | None = batch.webhook_body(job, svc)
-        secret = secret or svc.settings.webhook_secret or None
+        return {"status": "none"}
+    first_at = first_at or time.time()
+    result = webhook_attempt(job, attempt, svc)
+    settings = svc.settings
+    if result.delivered:
+        status = "delivered"
+    elif result.status_code == 410:
+        status = "disabled"
+    elif result.refused or time.time() - first_at >= settings.webhook_retry_window_seconds:
+        status = "failed"
     else:
-        body = svc.media.get_bytes(svc.media.result_key(job_id))
-    if body is None:
-        raise MedialensError(f"job {job_id} has no final payload to deliver", code="no_payload")
-    result = webhooks.deliver(job.webhook_url, body, secret,
-                              timeout=svc.settings.webhook_timeout_seconds,
-                              allow_private=svc.settings.allow_private_urls)
-    svc.jobs.set_webhook_status(job_id, "delivered")
-    return {"delivered": True, "status_code": result.status_code}
+        wait = webhooks.next_delay(attempt, settings.webhook_retry_base_seconds,
+                                   settings.webhook_retry_max_interval_seconds, result.retry_after_seconds)
+        svc.jobs.set_webhook_status(job_id, "retrying")
+        return {"status": "retry", "attempt": attempt + 1, "wait_seconds": math.ceil(wait), "first_at": first_at}
+    svc.jobs.set_webhook_status(job_id, status)
+    return {"status": status, "attempt": attempt, "first_at": first_at}
+
+
+def deliveries(job_id: str, svc: Services) -> dict[str, Any]:
+    """GET /v1/jobs/{job_id}/deliveries: every attempt so far, oldest first."""
+    job = svc.jobs.get(job_id)
+    return {"job_id": job_id, "webhook_url": job.webhook_url, "webhook_status": job.webhook_status,
+            "deliveries": svc.jobs.deliveries(job_id)}
+
+
+def redeliver(job_id: str, svc: Services) -> dict[str, Any]:
+    """POST /v1/jobs/{job_id}/deliveries/redeliver: one more attempt now, logged; re-enables a
+    webhook a 410 had disabled when it succeeds."""
+    from .errors import ConflictError
+
+    job = svc.jobs.get(job_id)
+    if not job.webhook_url:
+        raise ConflictError(f"job {job_id} has no webhook", code="no_webhook")
+    if job.status not in TERMINAL_STATUSES:
+        raise ConflictError(f"job {job_id} is still {job.status}; its webhook is sent when it ends",
+                            code="job_not_ended")
+    number = len(svc.jobs.deliveries(job_id)) + 1
+    result = webhook_attempt(job, number, svc)
+    if result.delivered:
+        svc.jobs.set_webhook_status(job_id, "delivered")
+    return {"delivered": result.delivered, "attempt": result.as_dict()}
