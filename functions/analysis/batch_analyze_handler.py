@@ -3,7 +3,7 @@
 from aws_lambda_powertools import Logger
 
 from medialens.analysis import analyser
-from medialens.api import app
+from medialens.api import handle
 
 logger = Logger(service="medialens-batch-analyze")
 analyser("moderation")  # load the model at cold start, not inside the first request
@@ -11,4 +11,4 @@ analyser("moderation")  # load the model at cold start, not inside the first req
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 def handler(event, context):
-    return app.resolve(event, context)
+    return handle(event, context)

@@ -68,12 +68,12 @@ def api(service):
         def get(self, path: str, **kwargs: Any) -> requests.Response:
             return requests.get(self.base + path, timeout=30, **kwargs)
 
-        def wait(self, location: str, timeout: float = 120) -> tuple[dict, list[str]]:
+        def wait(self, location: str, timeout: float = 120, headers: dict | None = None) -> tuple[dict, list[str]]:
             """Poll until terminal; returns the final body and every status seen."""
             seen: list[str] = []
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
-                body = self.get(location).json()
+                body = self.get(location, headers=headers or {}).json()
                 if not seen or seen[-1] != body["status"]:
                     seen.append(body["status"])
                 if body["status"] in TERMINAL_STATUSES:

@@ -46,6 +46,10 @@ def deployed(monkeypatch):
 
 def test_api_events(deployed):
     assert deployed.call("ApiFunction", event("api_get_health.json"))["statusCode"] == 200
+    keyless = event("api_get_latency.json")
+    keyless["headers"].pop("X-Api-Key")
+    keyless["requestContext"]["identity"].pop("apiKey")
+    assert deployed.call("ApiFunction", keyless)["statusCode"] == 401
     empty = deployed.call("ApiFunction", event("api_post_images_empty.json"))
     assert empty["statusCode"] == 400 and json.loads(empty["body"])["error"]["code"] == "invalid_request"
     missing = deployed.call("ApiFunction", event("api_get_image_batch.json"))

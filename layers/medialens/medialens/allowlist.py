@@ -5,7 +5,7 @@ float32 bytes) and the aligned face thumbnails (S3). A detected face matches an 
 when its Euclidean distance to any of the entry's embeddings is at most
 `settings.allowlist_max_distance`; the nearest entry wins.
 
-    pk="allowlist"  sk="person#{person_id}"   person_id, embeddings (B), created_at, thumbnail_keys
+    pk="allowlist[#{tenant}]"  sk="person#{person_id}"   person_id, embeddings (B), created_at, thumbnail_keys
 """
 
 from __future__ import annotations
@@ -36,23 +36,28 @@ class AllowlistStore:
         self._media = media
 
     @staticmethod
-    def _key(person_id: str) -> dict[str, Any]:
-        return {"pk": {"S": "allowlist"}, "sk": {"S": f"person#{person_id}"}}
+    def _partition(tenant: str) -> str:
+        return "allowlist" if tenant == "public" else f"allowlist#{tenant}"
 
-    def thumbnail_key(self, person_id: str, index: int) -> str:
-        return f"allowlist/{person_id}/face_{index:02d}.jpg"
+    def _key(self, person_id: str, tenant: str) -> dict[str, Any]:
+        return {"pk": {"S": self._partition(tenant)}, "sk": {"S": f"person#{person_id}"}}
 
-    def put(self, person_id: str, embeddings: list[list[float]], thumbnails: list[bytes]) -> AllowlistEntry:
+    def thumbnail_key(self, person_id: str, index: int, tenant: str) -> str:
+        prefix = "allowlist" if tenant == "public" else f"allowlist/{tenant}"
+        return f"{prefix}/{person_id}/face_{index:02d}.jpg"
+
+    def put(self, person_id: str, embeddings: list[list[float]], thumbnails: list[bytes],
+            tenant: str) -> AllowlistEntry:
         """Create or replace an entry (thumbnails first, so a listed entry has them)."""
         keys = []
         for index, jpeg in enumerate(thumbnails):
-            key = self.thumbnail_key(person_id, index)
+            key = self.thumbnail_key(person_id, index, tenant)
             self._media.put_bytes(key, jpeg, "image/jpeg")
             keys.append(key)
         packed = array("f", [value for vector in embeddings for value in vector])
         entry = AllowlistEntry(person_id, _unpack(packed.tobytes()), utc_now(), tuple(keys))
         self._ddb.put_item(TableName=self._table, Item={
-            **self._key(person_id),
+            **self._key(person_id, tenant),
             "person_id": {"S": person_id},
             "embeddings": {"B": packed.tobytes()},
             "created_at": {"S": entry.created_at},
@@ -60,20 +65,20 @@ class AllowlistStore:
         })
         return entry
 
-    def delete(self, person_id: str) -> None:
+    def delete(self, person_id: str, tenant: str) -> None:
         try:
-            old = self._ddb.delete_item(TableName=self._table, Key=self._key(person_id),
+            old = self._ddb.delete_item(TableName=self._table, Key=self._key(person_id, tenant),
                                         ConditionExpression="attribute_exists(pk)", ReturnValues="ALL_OLD")
         except self._ddb.exceptions.ConditionalCheckFailedException as err:
             raise NotFoundError(f"no allowlist entry {person_id!r}") from err
         for key in old.get("Attributes", {}).get("thumbnail_keys", {}).get("L", []):
             self._media.delete(key["S"])
 
-    def entries(self) -> list[AllowlistEntry]:
-        """Every entry (the allowlist is small: it is read once per analysis task)."""
+    def entries(self, tenant: str) -> list[AllowlistEntry]:
+        """Every entry of a tenant (small: it is read once per analysis task)."""
         found: list[AllowlistEntry] = []
         kwargs: dict[str, Any] = {"TableName": self._table, "KeyConditionExpression": "pk = :pk",
-                                  "ExpressionAttributeValues": {":pk": {"S": "allowlist"}}}
+                                  "ExpressionAttributeValues": {":pk": {"S": self._partition(tenant)}}}
         while True:
             page = self._ddb.query(**kwargs)
             for item in page.get("Items", []):
@@ -150,7 +155,7 @@ def embed_enrolment_photos(keys: list[str], media: Any) -> list[dict[str, Any]]:
     return outcomes
 
 
-def register_person(request: Any, svc: Any) -> dict[str, Any]:
+def register_person(request: Any, svc: Any, tenant: str) -> dict[str, Any]:
     """API side of POST /v1/allowlist: stage the photos in S3, have the analysis container
     embed their faces (a synchronous invoke: the API function carries no models), then
     store the entry. Any photo without exactly one face refuses the whole registration."""
@@ -178,5 +183,5 @@ def register_person(request: Any, svc: Any) -> dict[str, Any]:
         raise InvalidRequestError(f"images[{first['index']}]: {first['message']}",
                                   code=first["code"] if len(problems) == 1 else "invalid_images")
     entry = svc.allowlist.put(request.person_id, [o["embedding"] for o in payload],
-                              [base64.b64decode(o["thumbnail"]) for o in payload])
+                              [base64.b64decode(o["thumbnail"]) for o in payload], tenant)
     return svc.allowlist.describe(entry)

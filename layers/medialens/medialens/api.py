@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from . import allowlist, batch, idempotency, workflow
+from . import allowlist, batch, idempotency, tenancy, workflow
 from .aws import services
 from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
 from .schemas import (
@@ -41,6 +42,9 @@ from .schemas import (
 from .video import jobs as video_jobs
 
 app = APIGatewayRestResolver(enable_validation=True)
+# The resolver keeps the current request on itself: a Lambda instance serves one request at
+# a time anyway; `medialens serve` calls handlers from several threads, so it waits its turn.
+_one_request_at_a_time = threading.Lock()
 logger = logging.getLogger(__name__)
 JSON = "application/json"
 BATCH_PREFIX = "/batch/"
@@ -54,12 +58,38 @@ MAX_PROCESSING_TIME_DOC = (
 )
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+def _error_body(path: str, code: str, message: str, **extra: Any) -> dict[str, Any]:
     """The error body; the batch API of the product page also says "success": false."""
     body: dict[str, Any] = {"error": {"code": code, "message": message, **extra}}
-    if (app.current_event.path or "").startswith(BATCH_PREFIX):
-        body = {"success": False, **body}
+    return {"success": False, **body} if path.startswith(BATCH_PREFIX) else body
+
+
+def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
+    body = _error_body(app.current_event.path or "", code, message, **extra)
     return Response(status_code=status, content_type=JSON, body=json.dumps(body))
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The Lambda entry: who is calling (API key → tenant, before any validation, so an
+    unauthenticated caller learns nothing about the request shape), then the routes."""
+    path = event.get("path") or ""
+    try:
+        tenant = tenancy.PUBLIC if path in tenancy.OPEN_PATHS else tenancy.caller(
+            event.get("headers") or {}, event.get("requestContext") or {}, services().settings)
+    except tenancy.UnauthorizedError as err:
+        return {"statusCode": err.http_status, "headers": {"Content-Type": JSON},
+                "body": json.dumps(_error_body(path, err.code, err.message))}
+    with _one_request_at_a_time:
+        app.append_context(tenant=tenant)
+        return app.resolve(event, context)
+
+
+def _ok(body: Any) -> Response:
+    return Response(status_code=200, content_type=JSON, body=json.dumps(body))
+
+
+def _tenant() -> str:
+    return app.context["tenant"]
 
 
 @app.exception_handler(RequestValidationError)
@@ -96,7 +126,8 @@ def parse_max_processing_time(value: str | None) -> int:
 
 def _once(key: str | None, scope: str, create: Any) -> dict[str, Any]:
     """create() once per Idempotency-Key and request body (medialens/idempotency.py)."""
-    return idempotency.once(key, scope, _raw_body(), create, services().settings.table_name, app.lambda_context)
+    return idempotency.once(key, f"{_tenant()}:{scope}", _raw_body(), create, services().settings.table_name,
+                            app.lambda_context)
 
 
 def _check_body_size() -> None:
@@ -118,7 +149,7 @@ def post_images(
     _check_body_size()
     seconds = parse_max_processing_time(max_processing_time)
     accepted = _once(idempotency_key, "images", lambda: {
-        "job_id": workflow.submit_image_batch(request, seconds, services())})
+        "job_id": workflow.submit_image_batch(request, seconds, services(), _tenant())})
     return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
                     headers={"Location": f"/v1/images/{accepted['job_id']}"})
 
@@ -128,7 +159,7 @@ def post_images(
                     404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
 def get_image_batch(job_id: Annotated[str, Path()]):
     return Response(status_code=200, content_type=JSON,
-                    body=json.dumps(workflow.image_batch_status(job_id, services())))
+                    body=json.dumps(workflow.image_batch_status(job_id, services(), _tenant())))
 
 
 @app.get("/v1/latency", summary="Observed processing latency per media unit",
@@ -164,7 +195,7 @@ def post_video(
     seconds = parse_max_processing_time(max_processing_time)
     body = _raw_body()
     accepted = _once(idempotency_key, "videos", lambda: {
-        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services())})
+        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services(), _tenant())})
     return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
                     headers={"Location": f"/v1/videos/{accepted['job_id']}"})
 
@@ -180,7 +211,7 @@ def post_upload(
     seconds = parse_max_processing_time(max_processing_time)
     hook = request.webhook if request else None
     ticket = _once(idempotency_key, "uploads", lambda: video_jobs.create_upload(
-        seconds, hook.url if hook else None, hook.secret if hook else None, services()))
+        seconds, hook.url if hook else None, hook.secret if hook else None, services(), _tenant()))
     return Response(status_code=201, content_type=JSON, body=json.dumps(ticket),
                     headers={"Location": ticket["location"]})
 
@@ -189,7 +220,7 @@ def post_upload(
          responses={200: {"description": "The job", "content": {JSON: {"model": VideoJobStatus}}},
                     404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
 def get_video(job_id: Annotated[str, Path()]):
-    return Response(status_code=200, content_type=JSON, body=json.dumps(workflow.video_status(job_id, services())))
+    return _ok(workflow.video_status(job_id, services(), _tenant()))
 
 
 @app.post("/v1/allowlist", status_code=201, summary="Register (or replace) an allowlisted person",
@@ -198,7 +229,7 @@ def get_video(job_id: Annotated[str, Path()]):
                            "content": {JSON: {"model": ErrorResponse}}}})
 def post_allowlist(request: Annotated[AllowlistRequest, Body()]):
     _check_body_size()
-    person = allowlist.register_person(request, services())
+    person = allowlist.register_person(request, services(), _tenant())
     return Response(status_code=201, content_type=JSON, body=json.dumps(person),
                     headers={"Location": f"/v1/allowlist/{request.person_id}"})
 
@@ -207,15 +238,15 @@ def post_allowlist(request: Annotated[AllowlistRequest, Body()]):
          responses={200: {"description": "Persons", "content": {JSON: {"model": AllowlistListing}}}})
 def get_allowlist():
     svc = services()
-    persons = [svc.allowlist.describe(entry) for entry in svc.allowlist.entries()]
-    return Response(status_code=200, content_type=JSON, body=json.dumps({"persons": persons}))
+    persons = [svc.allowlist.describe(entry) for entry in svc.allowlist.entries(_tenant())]
+    return _ok({"persons": persons})
 
 
 @app.delete("/v1/allowlist/<person_id>", summary="Remove an allowlisted person",
             responses={204: {"description": "Removed"},
                        404: {"description": "Unknown person", "content": {JSON: {"model": ErrorResponse}}}})
 def delete_allowlist(person_id: Annotated[str, Path()]):
-    services().allowlist.delete(person_id)
+    services().allowlist.delete(person_id, _tenant())
     return Response(status_code=204, content_type=JSON, body="")
 
 
@@ -238,7 +269,7 @@ def post_batch_analyze(request: Annotated[BatchAnalyzeRequest, Body()]):
                      400: {"description": "Malformed", "content": {JSON: {"model": BatchErrorResponse}}}})
 def post_batch_job(request: Annotated[BatchJobRequest, Body()], idempotency_key: IdempotencyKey = None):
     _check_body_size()
-    accepted = _once(idempotency_key, "batch_jobs", lambda: batch.submit_job(request, services()))
+    accepted = _once(idempotency_key, "batch_jobs", lambda: batch.submit_job(request, services(), _tenant()))
     return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
                     headers={"Location": f"/batch/jobs/{accepted['job_id']}"})
 
@@ -247,7 +278,7 @@ def post_batch_job(request: Annotated[BatchJobRequest, Body()], idempotency_key:
          responses={200: {"description": "The job", "content": {JSON: {"model": BatchJobStatus}}},
                     404: {"description": "Unknown job", "content": {JSON: {"model": BatchErrorResponse}}}})
 def get_batch_job(job_id: Annotated[str, Path()]):
-    return Response(status_code=200, content_type=JSON, body=json.dumps(batch.job_status(job_id, services())))
+    return _ok(batch.job_status(job_id, services(), _tenant()))
 
 
 # ---- webhook deliveries (every job kind) ----
@@ -257,7 +288,7 @@ def get_batch_job(job_id: Annotated[str, Path()]):
          responses={200: {"description": "Every attempt, oldest first"},
                     404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
 def get_deliveries(job_id: Annotated[str, Path()]):
-    return Response(status_code=200, content_type=JSON, body=json.dumps(workflow.deliveries(job_id, services())))
+    return _ok(workflow.deliveries(job_id, services(), _tenant()))
 
 
 @app.post("/v1/jobs/<job_id>/deliveries/redeliver", summary="Send a finished job's webhook again, now",
@@ -266,7 +297,7 @@ def get_deliveries(job_id: Annotated[str, Path()]):
                      409: {"description": "No webhook, or the job has not ended",
                            "content": {JSON: {"model": ErrorResponse}}}})
 def post_redeliver(job_id: Annotated[str, Path()]):
-    return Response(status_code=200, content_type=JSON, body=json.dumps(workflow.redeliver(job_id, services())))
+    return _ok(workflow.redeliver(job_id, services(), _tenant()))
 
 
 @app.get("/v1/health", summary="Liveness")

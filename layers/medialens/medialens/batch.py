@@ -94,7 +94,7 @@ def analyze_now(request: BatchAnalyzeRequest, settings: Any) -> dict[str, Any]:
 # ---- POST /batch/jobs ---------------------------------------------------------------------------
 
 
-def submit_job(request: BatchJobRequest, svc: Any) -> dict[str, Any]:
+def submit_job(request: BatchJobRequest, svc: Any, tenant: str) -> dict[str, Any]:
     """Store the items in pages, write the job row, queue it by priority, wake the dispatcher."""
     from . import dispatch
 
@@ -110,7 +110,7 @@ def submit_job(request: BatchJobRequest, svc: Any) -> dict[str, Any]:
     now = utc_now()
     job = JobRecord(job_id=job_id, kind=MODERATION_BATCH, item_count=len(items), created_at=now, updated_at=now,
                     priority=request.priority_level, chunk_size=size, webhook_url=request.webhook_url,
-                    webhook_secret=request.webhook_secret)
+                    webhook_secret=request.webhook_secret, tenant=tenant)
     estimate = estimated_seconds(job.priority, job.item_count, svc)
     svc.jobs.create(job)
     try:
@@ -192,12 +192,12 @@ def _counts(job: JobRecord) -> BatchCounts:
                        total=job.item_count)
 
 
-def job_status(job_id: str, svc: Any) -> dict[str, Any]:
+def job_status(job_id: str, svc: Any, tenant: str) -> dict[str, Any]:
     """GET /batch/jobs/{job_id}: a fresh download_url on every call once the job has ended."""
     from .errors import NotFoundError
     from .workflow import job_progress
 
-    job = svc.jobs.get(job_id)
+    job = svc.jobs.get_owned(job_id, tenant)
     if job.kind != MODERATION_BATCH:
         raise NotFoundError(f"no batch job {job_id!r}")
     ended = job.status in ("finished", "failed") and job.summary is not None

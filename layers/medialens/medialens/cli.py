@@ -15,6 +15,8 @@ from typing import Any
 from .errors import MedialensError
 from .schemas import dump
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 
 def _serve(args: argparse.Namespace) -> int:
     from .local.runtime import LocalRuntime
@@ -26,13 +28,20 @@ def _serve(args: argparse.Namespace) -> int:
         settings_env["MEDIALENS_WEBHOOK_SECRET"] = args.webhook_secret
     if args.webhook_retry_base is not None:
         settings_env["MEDIALENS_WEBHOOK_RETRY_BASE_SECONDS"] = str(args.webhook_retry_base)
-    runtime = LocalRuntime(args.host, args.port, allow_private_urls=args.allow_private_urls,
-                           settings_env=settings_env)
+    host = args.host
+    if not args.api_key and host not in LOOPBACK_HOSTS:
+        print(f"warning: no --api-key: the API is open, so it binds 127.0.0.1, not {host}", flush=True)
+        host = "127.0.0.1"
+    runtime = LocalRuntime(host, args.port, allow_private_urls=args.allow_private_urls,
+                           settings_env=settings_env, api_keys=args.api_key)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     runtime.start()
     print(f"medialens listening on {runtime.url}  (Ctrl-C to stop)", flush=True)
+    if not args.api_key:
+        print("warning: the API is open (no --api-key): anyone who can reach this address can use it",
+              flush=True)
     if args.allow_private_urls:
         print("warning: --allow-private-urls: webhooks and URLs may target private addresses", flush=True)
     try:
@@ -129,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="batch jobs running at once; the rest wait in their priority queues (default 4)")
     serve.add_argument("--webhook-secret", metavar="SECRET",
                        help="signs batch-job webhooks whose job gave no webhook_secret")
+    serve.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                       help="require X-Api-Key with this key (repeatable: one tenant per key); "
+                            "without any, the API is open and binds loopback only")
     serve.add_argument("--webhook-retry-base", type=float, metavar="SECONDS",
                        help="first webhook retry interval (default 30; doubles, full jitter)")
     serve.set_defaults(run=_serve)

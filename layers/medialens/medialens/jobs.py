@@ -50,6 +50,7 @@ class JobRecord(BaseModel):
     priority: int = 0  # batch jobs: 1 low .. 4 critical
     chunk_size: int = 0  # batch jobs: images per Map iteration (0: the image default)
     holds_slot: bool | None = None  # batch jobs: counted as running by the dispatcher
+    tenant: str = "public"  # who created it (medialens/tenancy.py); others get 404
 
     def past_deadline(self, now_ms: int | None = None) -> bool:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
@@ -156,6 +157,13 @@ class JobStore:
             {"status": "processing", "started_at": utc_now()},
             condition="attribute_exists(pk) AND NOT #status IN (:terminal1, :terminal2)",
         )
+
+    def get_owned(self, job_id: str, tenant: str) -> JobRecord:
+        """The job if `tenant` created it; NotFoundError otherwise (as if it did not exist)."""
+        job = self.get(job_id)
+        if job.tenant != tenant:
+            raise NotFoundError(f"no job {job_id!r}")
+        return job
 
     def add_completed(self, job_id: str, count: int) -> None:
         self._ddb.update_item(

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     batch_chunk_size: int = Field(25, ge=1)  # images per Map iteration (grows for huge jobs: <= 2,000 chunks)
     download_url_seconds: int = Field(3600, ge=60, le=7 * 24 * 3600)  # validity of result download URLs
 
+    # Access (medialens/tenancy.py). api_keys: checked by the service (`serve --api-key`);
+    # require_api_key: API Gateway checked the key (template.yaml), the service reads it.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    require_api_key: bool = False
+
     # Webhooks and outbound URLs.
     allow_private_urls: bool = False  # only for local testing against 127.0.0.1
     webhook_timeout_seconds: float = Field(10.0, gt=0)  # read timeout per attempt (connect: 5 s)
@@ -94,7 +99,7 @@ class Settings(BaseSettings):
     # different-person pairs (docs/persons.md).
     allowlist_max_distance: float = Field(0.4, gt=0, le=2)
 
-    @field_validator("critical_tags", mode="before")
+    @field_validator("critical_tags", "api_keys", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         return [t.strip() for t in value.split(",") if t.strip()] if isinstance(value, str) else value

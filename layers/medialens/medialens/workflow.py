@@ -49,7 +49,8 @@ def parse_time(iso: str) -> float:
 # ---- ① submit (API) ---------------------------------------------------------------------
 
 
-def submit_image_batch(request: ImageBatchRequest, max_processing_seconds: int, svc: Services) -> str:
+def submit_image_batch(request: ImageBatchRequest, max_processing_seconds: int, svc: Services,
+                       tenant: str) -> str:
     """Store the items, write the job row, start the workflow. Returns the job id."""
     settings = svc.settings
     if len(request.images) > settings.max_images_per_batch:
@@ -74,7 +75,7 @@ def submit_image_batch(request: ImageBatchRequest, max_processing_seconds: int, 
         created_at=now, updated_at=now,
         deadline_epoch_ms=_epoch_ms() + max_processing_seconds * 1000 if max_processing_seconds else 0,
         webhook_url=request.webhook.url if request.webhook else None,
-        webhook_secret=request.webhook.secret if request.webhook else None,
+        webhook_secret=request.webhook.secret if request.webhook else None, tenant=tenant,
     ))
     try:
         svc.sfn.start_execution(stateMachineArn=settings.image_state_machine_arn, name=job_id,
@@ -134,7 +135,7 @@ def analyze_chunk(job_id: str, chunk: dict[str, int], svc: Services, analyse: An
     job = svc.jobs.get(job_id)
     if job.kind == MODERATION_BATCH:
         return batch.analyze_chunk(job, chunk, svc)
-    allowlisted = svc.allowlist.entries()
+    allowlisted = svc.allowlist.entries(job.tenant)
     items: list[dict[str, Any]] = []
     timed_out = False
     for index in range(chunk["start"], chunk["end"]):
@@ -268,18 +269,18 @@ def _fail_video(job: JobRecord, error: dict[str, Any], svc: Services) -> dict[st
 # ---- reads (API) -------------------------------------------------------------------------------
 
 
-def _job_and_final(job_id: str, kind: str, svc: Services) -> tuple[JobRecord, dict[str, Any] | None]:
-    """The job (404 for another kind's id) and, once it is terminal, its stored final payload."""
-    job = svc.jobs.get(job_id)
+def _job_and_final(job_id: str, kind: str, svc: Services, tenant: str) -> tuple[JobRecord, dict[str, Any] | None]:
+    """The job (404 for another kind's or tenant's id) and, once terminal, its stored final payload."""
+    job = svc.jobs.get_owned(job_id, tenant)
     if job.kind != kind:
         raise NotFoundError(f"no {kind.replace('_', ' ')} job {job_id!r}")
     final = svc.media.get_json(svc.media.result_key(job_id)) if job.status in TERMINAL_STATUSES else None
     return job, final
 
 
-def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
+def image_batch_status(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
     """What GET /v1/images/{job_id} returns: the stored final payload once terminal."""
-    job, final = _job_and_final(job_id, IMAGE_BATCH, svc)
+    job, final = _job_and_final(job_id, IMAGE_BATCH, svc, tenant)
     if final is not None:
         return final
     manifest = svc.media.get_json(svc.media.manifest_key(job_id)) or {"items": []}
@@ -290,9 +291,9 @@ def image_batch_status(job_id: str, svc: Services) -> dict[str, Any]:
                                  updated_at=job.updated_at))
 
 
-def video_status(job_id: str, svc: Services) -> dict[str, Any]:
+def video_status(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
     """What GET /v1/videos/{job_id} returns: the stored final payload once terminal."""
-    job, final = _job_and_final(job_id, VIDEO, svc)
+    job, final = _job_and_final(job_id, VIDEO, svc, tenant)
     if final is not None:
         return final
     job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
@@ -372,19 +373,19 @@ def deliver_webhook(job_id: str, svc: Services, attempt: int = 1, first_at: floa
     return {"status": status, "attempt": attempt, "first_at": first_at}
 
 
-def deliveries(job_id: str, svc: Services) -> dict[str, Any]:
+def deliveries(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
     """GET /v1/jobs/{job_id}/deliveries: every attempt so far, oldest first."""
-    job = svc.jobs.get(job_id)
+    job = svc.jobs.get_owned(job_id, tenant)
     return {"job_id": job_id, "webhook_url": job.webhook_url, "webhook_status": job.webhook_status,
             "deliveries": svc.jobs.deliveries(job_id)}
 
 
-def redeliver(job_id: str, svc: Services) -> dict[str, Any]:
+def redeliver(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
     """POST /v1/jobs/{job_id}/deliveries/redeliver: one more attempt now, logged; re-enables a
     webhook a 410 had disabled when it succeeds."""
     from .errors import ConflictError
 
-    job = svc.jobs.get(job_id)
+    job = svc.jobs.get_owned(job_id, tenant)
     if not job.webhook_url:
         raise ConflictError(f"job {job_id} has no webhook", code="no_webhook")
     if job.status not in TERMINAL_STATUSES:

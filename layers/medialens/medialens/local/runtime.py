@@ -35,11 +35,13 @@ class LocalRuntime:
     so run one per process (the CLI does; tests share one per session)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 3000, *, template_path: Path = DEFAULT_TEMPLATE,
-                 allow_private_urls: bool = False, settings_env: dict[str, str] | None = None):
+                 allow_private_urls: bool = False, settings_env: dict[str, str] | None = None,
+                 api_keys: list[str] | None = None):
         self.host, self.port = host, port
         self.template = Template.load(template_path)
         self._allow_private_urls = allow_private_urls
         self._settings_env = settings_env or {}
+        self._api_keys = list(api_keys or [])
         self._moto = None
         self._http = None
         self._thread: threading.Thread | None = None
@@ -78,6 +80,9 @@ class LocalRuntime:
         os.environ.update(provisioner.process_environment())
         os.environ.update(self._settings_env)
         os.environ["MEDIALENS_ALLOW_PRIVATE_URLS"] = "true" if self._allow_private_urls else "false"
+        # No API Gateway here: the service checks the keys itself (medialens/tenancy.py).
+        os.environ["MEDIALENS_REQUIRE_API_KEY"] = "false"
+        os.environ["MEDIALENS_API_KEYS"] = ",".join(self._api_keys)
         get_settings.cache_clear()
         aws.reset()
 

@@ -38,13 +38,13 @@ def input_key(job_id: str) -> str:
 
 
 def _new_job(job_id: str, source_key: str, max_seconds: int, webhook_url: str | None,
-             webhook_secret: str | None, svc: Any) -> JobRecord:
+             webhook_secret: str | None, svc: Any, tenant: str) -> JobRecord:
     if webhook_url:
         check_url(webhook_url, allow_private=svc.settings.allow_private_urls)
     now = utc_now()
     return JobRecord(job_id=job_id, kind=VIDEO, created_at=now, updated_at=now, source_key=source_key,
                      deadline_epoch_ms=int(time.time() * 1000) + max_seconds * 1000 if max_seconds else 0,
-                     webhook_url=webhook_url, webhook_secret=webhook_secret)
+                     webhook_url=webhook_url, webhook_secret=webhook_secret, tenant=tenant)
 
 
 def probe(key: str, svc: Any) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def _start(job: JobRecord, svc: Any) -> None:
 
 
 def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, webhook_secret: str | None,
-                      svc: Any) -> str:
+                      svc: Any, tenant: str) -> str:
     """POST /v1/videos: the body is the video."""
     if not body:
         raise InvalidRequestError("the request body is empty: send the video file as the body", code="empty_body")
@@ -82,7 +82,7 @@ def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, we
         raise UnsupportedMediaError("the body is not a video container we recognise (mp4, mov, webm/mkv, "
                                     "avi, mpeg, ts, flv, ogg, asf)")
     job_id = f"{VIDEO}_{uuid.uuid4().hex}"
-    job = _new_job(job_id, input_key(job_id), max_seconds, webhook_url, webhook_secret, svc)
+    job = _new_job(job_id, input_key(job_id), max_seconds, webhook_url, webhook_secret, svc, tenant)
     svc.media.put_bytes(job.source_key, body, "application/octet-stream")
     try:
         job.media = probe(job.source_key, svc)
@@ -95,16 +95,22 @@ def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, we
 
 
 def create_upload(max_seconds: int, webhook_url: str | None, webhook_secret: str | None,
-                  svc: Any) -> dict[str, Any]:
+                  svc: Any, tenant: str) -> dict[str, Any]:
     """POST /v1/uploads: a job waiting for its video, and a presigned PUT URL for it."""
     job_id = f"{VIDEO}_{uuid.uuid4().hex}"
-    job = _new_job(job_id, f"{UPLOAD_PREFIX}{job_id}", max_seconds, webhook_url, webhook_secret, svc)
+    job = _new_job(job_id, f"{UPLOAD_PREFIX}{job_id}", max_seconds, webhook_url, webhook_secret, svc, tenant)
     svc.jobs.create(job)
     expires = svc.settings.upload_url_seconds
     url = svc.media.presigned_put(job.source_key, expires, "application/octet-stream")
     return {"job_id": job_id, "upload_url": url, "method": "PUT", "expires_in": expires,
             "headers": {"Content-Type": "application/octet-stream"},
             "max_bytes": svc.settings.max_upload_bytes, "location": f"/v1/videos/{job_id}"}
+
+
+def drop_tenant(key: str) -> str:
+    from ..tenancy import drop_tenant as tenant_of_drop
+
+    return tenant_of_drop(key)
 
 
 def drop_job_id(key: str, etag: str) -> str:
@@ -124,7 +130,7 @@ def ingest_object(key: str, size: int, etag: str, svc: Any) -> str | None:
             return None
     elif key.startswith(DROP_PREFIX):
         job_id = drop_job_id(key, etag)
-        job = _new_job(job_id, key, 0, None, None, svc)
+        job = _new_job(job_id, key, 0, None, None, svc, drop_tenant(key))
         if not svc.jobs.create_if_absent(job):
             job = svc.jobs.get(job_id)
     else:

@@ -173,7 +173,7 @@ def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dic
     job = svc.jobs.get(job_id)
     info = VideoInfo.from_dict(job.media)
     parts = [svc.media.get_json(segment_key(job_id, o["segment"])) for o in outcomes]
-    result = assemble(parts, info, svc.allowlist.entries(), svc.settings)
+    result = assemble(parts, info, svc.allowlist.entries(job.tenant), svc.settings)
     finished_at = utc_now()
     # the payload is stored before the status flips, so a poll that sees "finished" finds it
     svc.media.put_json(svc.media.result_key(job_id), dump(VideoJobStatus(
