@@ -39,7 +39,7 @@ def test_an_analyser_that_crashes_on_one_item_fails_that_item_only(api, b64, mon
 
 
 def test_a_worker_that_times_out_is_retried_and_the_job_finishes(api, b64, monkeypatch):
-    timed_out = type("States.Timeout", (Exception,), {})  # what Step Functions reports for a late task
+    timed_out = type("Sandbox.Timedout", (Exception,), {})  # the errorType Lambda reports for a timeout
     original = workflow.analyze_chunk
     failures: list[str] = []
     lock = threading.Lock()
