@@ -220,3 +220,22 @@ def test_critical_job_submitted_last_starts_before_queued_low_ones(api, images, 
     # the first low job took the only slot at once; the critical one jumped the three still queued
     assert order == ["low", "critical", "low", "low", "low"], order
     assert int(jobs.dispatch_state().get("running", 0)) == 0  # every slot was given back
+
+
+def test_a_slot_whose_workflow_never_started_is_given_back_and_the_job_failed(api):
+    from medialens import dispatch
+    from medialens.batch import MODERATION_BATCH
+    from medialens.jobs import JobRecord, utc_now
+
+    svc = services()
+    running_before = int(svc.jobs.dispatch_state().get("running", 0))
+    job = JobRecord(job_id="job_lost_between_slot_and_start", kind=MODERATION_BATCH, item_count=3,
+                    created_at=utc_now(), updated_at=utc_now(), priority=2)
+    svc.jobs.create(job)
+    assert svc.jobs.take_slot(job.job_id, 1000, job.item_count)  # a dispatcher died right after this
+    assert job.job_id in svc.jobs.dispatch_state()["holders"]
+    dispatch.dispatch(svc)
+    state = svc.jobs.dispatch_state()
+    assert job.job_id not in state.get("holders", set()) and int(state.get("running", 0)) == running_before
+    status = api.get(f"/batch/jobs/{job.job_id}").json()
+    assert status["status"] == "failed" and status["error"]["code"] == "workflow_ended"

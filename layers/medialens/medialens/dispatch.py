@@ -14,7 +14,9 @@ four periods it outranks fresh critical work and cannot starve (docs/batch.md).
 The dispatcher runs when a job is queued, when a job ends (its slot is freed) and on a
 schedule (template.yaml: every minute; `medialens serve` runs the same schedule). A
 DynamoDB lease keeps it single; a running-jobs counter in the same table, changed
-atomically with the job row, is the cap.
+atomically with the job row, is the cap. Each run first reconciles: a slot whose
+execution is no longer running, yet never reached finalize, is given back and its job
+marked failed with the reason.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def dispatch(svc: Any) -> list[str]:
         time.sleep(0.05)
     started: list[str] = []
     try:
+        reconcile(svc)
         cap = svc.settings.max_concurrent_jobs
         while int(svc.jobs.dispatch_state().get("running", 0)) < cap:
             heads = _heads(svc)
@@ -128,6 +131,30 @@ def dispatch(svc: Any) -> list[str]:
     if started:
         logger.info("dispatched %s", started)
     return started
+
+
+def reconcile(svc: Any) -> list[str]:
+    """Give back the slots of jobs whose workflow ended without finalizing (aborted by hand,
+    a dispatcher that died between taking a slot and starting): such a job is marked failed
+    with the reason, so nothing stays "processing" forever. Runs inside the lease."""
+    freed = []
+    for job_id in sorted(svc.jobs.dispatch_state().get("holders", set())):
+        arn = svc.settings.image_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+        try:
+            status = svc.sfn.describe_execution(executionArn=arn)["status"]
+        except svc.sfn.exceptions.ExecutionDoesNotExist:
+            status = "MISSING"
+        if status in ("RUNNING", "PENDING_REDRIVE"):
+            continue
+        job = svc.jobs.get(job_id)
+        if job.status not in ("finished", "failed"):
+            reason = "was never started" if status == "MISSING" else f"ended {status} before finalizing"
+            svc.jobs.mark_terminal(job_id, "failed", "workflow_ended", f"the job's workflow {reason}")
+        if svc.jobs.free_slot(job_id, job.item_count):
+            freed.append(job_id)
+    if freed:
+        logger.warning("reconciled the slots of %s", freed)
+    return freed
 
 
 def _start(svc: Any, head: _Head, cap: int) -> bool:

@@ -202,9 +202,10 @@ class JobStore:
         try:
             self._ddb.transact_write_items(TransactItems=[
                 {"Update": {"TableName": self._table, "Key": _to_ddb(self._DISPATCH),
-                            "UpdateExpression": "ADD running :one, images_running :n",
+                            "UpdateExpression": "ADD running :one, images_running :n, holders :job",
                             "ConditionExpression": "attribute_not_exists(running) OR running < :cap",
-                            "ExpressionAttributeValues": _to_ddb({":one": 1, ":n": images, ":cap": cap})}},
+                            "ExpressionAttributeValues": {**_to_ddb({":one": 1, ":n": images, ":cap": cap}),
+                                                          ":job": {"SS": [job_id]}}}},
                 {"Update": {"TableName": self._table, "Key": _to_ddb(self._key(job_id)),
                             "UpdateExpression": "SET holds_slot = :yes",
                             "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(holds_slot)",
@@ -225,8 +226,9 @@ class JobStore:
                             "ConditionExpression": "holds_slot = :yes",
                             "ExpressionAttributeValues": _to_ddb({":yes": True})}},
                 {"Update": {"TableName": self._table, "Key": _to_ddb(self._DISPATCH),
-                            "UpdateExpression": "ADD running :minus, images_running :n",
-                            "ExpressionAttributeValues": _to_ddb({":minus": -1, ":n": -images})}},
+                            "UpdateExpression": "ADD running :minus, images_running :n DELETE holders :job",
+                            "ExpressionAttributeValues": {**_to_ddb({":minus": -1, ":n": -images}),
+                                                          ":job": {"SS": [job_id]}}}},
             ])
         except ClientError as err:
             if err.response["Error"]["Code"] == "TransactionCanceledException":
