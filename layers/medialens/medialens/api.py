@@ -124,10 +124,10 @@ def parse_max_processing_time(value: str | None) -> int:
     return int(text)
 
 
-def _once(key: str | None, scope: str, create: Any) -> dict[str, Any]:
+def _once(key: str | None, scope: str, create: Any, body: bytes | None = None) -> dict[str, Any]:
     """create() once per Idempotency-Key and request body (medialens/idempotency.py)."""
-    return idempotency.once(key, f"{_tenant()}:{scope}", _raw_body(), create, services().settings.table_name,
-                            app.lambda_context)
+    return idempotency.once(key, f"{_tenant()}:{scope}", _raw_body() if body is None else body, create,
+                            services().settings.table_name, app.lambda_context)
 
 
 def _check_body_size() -> None:
@@ -195,7 +195,8 @@ def post_video(
     seconds = parse_max_processing_time(max_processing_time)
     body = _raw_body()
     accepted = _once(idempotency_key, "videos", lambda: {
-        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services(), _tenant())})
+        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services(), _tenant())},
+        body)
     return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
                     headers={"Location": f"/v1/videos/{accepted['job_id']}"})
 

@@ -23,6 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from . import dispatch
 from .errors import MedialensError
 from .jobs import JobRecord, utc_now
 from .netguard import check_url, fetch
@@ -96,8 +97,6 @@ def analyze_now(request: BatchAnalyzeRequest, settings: Any) -> dict[str, Any]:
 
 def submit_job(request: BatchJobRequest, svc: Any, tenant: str) -> dict[str, Any]:
     """Store the items in pages, write the job row, queue it by priority, wake the dispatcher."""
-    from . import dispatch
-
     settings = svc.settings
     if request.webhook_url:
         check_url(request.webhook_url, allow_private=settings.allow_private_urls)
@@ -125,8 +124,9 @@ def submit_job(request: BatchJobRequest, svc: Any, tenant: str) -> dict[str, Any
 def estimated_seconds(level: int, images: int, svc: Any) -> int:
     """(images running + images queued at this priority or above + this job's) × the median
     observed time per image of recent batch jobs. An estimate: aging and cancellations move it."""
-    samples = sorted(svc.jobs.latency_samples(MODERATION_BATCH, svc.settings.latency_window))
-    ms_per_image = samples[len(samples) // 2] if samples else DEFAULT_MS_PER_IMAGE
+    from .workflow import median_latency
+
+    ms_per_image = median_latency(MODERATION_BATCH, svc)[0] or DEFAULT_MS_PER_IMAGE
     state = svc.jobs.dispatch_state()
     ahead = int(state.get("images_running", 0)) + sum(int(state.get(f"queued_{p}", 0)) for p in range(level, 5))
     return max(1, math.ceil((ahead + images) * ms_per_image / 1000))
@@ -156,7 +156,6 @@ def analyze_chunk(job: JobRecord, chunk: dict[str, int], svc: Any) -> dict[str, 
 
 def finalize(job: JobRecord, job_error: ErrorInfo | None, fallback: dict[int, ErrorInfo], svc: Any) -> dict[str, Any]:
     """Write the JSON-lines results, the counts and the terminal status; free the job's slot."""
-    from . import dispatch
     from .workflow import parse_time
 
     if job.status in ("finished", "failed"):
@@ -203,18 +202,13 @@ def job_status(job_id: str, svc: Any, tenant: str) -> dict[str, Any]:
     ended = job.status in ("finished", "failed") and job.summary is not None
     expires = svc.settings.download_url_seconds
     return dump(BatchJobStatus(
-        job_id=job_id, status=STATUS_WORDS.get(job.status, job.status), priority=_level_name(job.priority),
+        job_id=job_id, status=STATUS_WORDS.get(job.status, job.status),
+        priority=dispatch.LEVELS.get(job.priority, "normal"),
         progress=job_progress(job), created_at=job.created_at, updated_at=job.updated_at,
         results=_counts(job) if ended else None,
         download_url=svc.media.presigned_get(svc.media.download_key(job_id), expires) if ended else None,
         download_expires_in=expires if ended else None,
         error=ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None))
-
-
-def _level_name(level: int) -> str:
-    from .dispatch import LEVELS
-
-    return LEVELS.get(level, "normal")
 
 
 def webhook_body(job: JobRecord, svc: Any) -> bytes:

@@ -13,8 +13,8 @@ four periods it outranks fresh critical work and cannot starve (docs/batch.md).
 
 The dispatcher runs when a job is queued, when a job ends (its slot is freed) and on a
 schedule (template.yaml: every minute; `medialens serve` runs the same schedule). A
-DynamoDB lease keeps it single; a running-jobs counter in the same table, changed
-atomically with the job row, is the cap. Each run first reconciles: a slot whose
+DynamoDB lease keeps it single; one row in the same table counts the running jobs
+and names them (`holders`), changed by conditional updates, and is the cap. Each run first reconciles: a slot whose
 execution is no longer running, yet never reached finalize, is given back and its job
 marked failed with the reason.
 """
@@ -138,7 +138,7 @@ def reconcile(svc: Any) -> list[str]:
     a dispatcher that died between taking a slot and starting): such a job is marked failed
     with the reason, so nothing stays "processing" forever. Runs inside the lease."""
     freed = []
-    for job_id in sorted(svc.jobs.dispatch_state().get("holders", set())):
+    for job_id in sorted(svc.jobs.slot_holders()):
         arn = svc.settings.image_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
         try:
             status = svc.sfn.describe_execution(executionArn=arn)["status"]
@@ -166,7 +166,7 @@ def _start(svc: Any, head: _Head, cap: int) -> bool:
     except NotFoundError:
         _done(svc, head)  # the row expired or never existed: nothing to run
         return True
-    if job.status != "queued" or job.holds_slot:
+    if job.status != "queued" or job.job_id in svc.jobs.slot_holders():
         _done(svc, head)  # started already (a repeated message, a dispatcher that died) or ended
         return True
     if not svc.jobs.take_slot(job.job_id, cap, job.item_count):

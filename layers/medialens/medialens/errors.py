@@ -67,10 +67,6 @@ class TransientError(MedialensError):
     http_status = 503
 
 
-class WebhookDeliveryError(TransientError):
-    code = "webhook_delivery_failed"
-
-
 class ConflictError(MedialensError):
     """The request does not fit the resource's current state (409)."""
 

@@ -9,7 +9,6 @@ One table, composite key (pk, sk):
 
 from __future__ import annotations
 
-import contextlib
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -49,7 +48,6 @@ class JobRecord(BaseModel):
     media: dict[str, Any] | None = None  # videos: what the probe found (duration, fps, size, codec)
     priority: int = 0  # batch jobs: 1 low .. 4 critical
     chunk_size: int = 0  # batch jobs: images per Map iteration (0: the image default)
-    holds_slot: bool | None = None  # batch jobs: counted as running by the dispatcher
     tenant: str = "public"  # who created it (medialens/tenancy.py); others get 404
 
     def past_deadline(self, now_ms: int | None = None) -> bool:
@@ -118,7 +116,6 @@ class JobStore:
         names = {f"#{k}": k for k in fields}
         values = {f":{k}": v for k, v in fields.items()}
         kwargs: dict[str, Any] = {
-            "TableName": self._table,
             "Key": _to_ddb(self._key(job_id)),
             "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in fields),
             "ExpressionAttributeNames": names,
@@ -129,8 +126,12 @@ class JobStore:
             names["#status"] = "status"
             values[":terminal1"], values[":terminal2"] = "finished", "failed"
         kwargs["ExpressionAttributeValues"] = _to_ddb(values)
+        return self._try_update(**kwargs)
+
+    def _try_update(self, **update: Any) -> bool:
+        """update_item; False when its ConditionExpression does not hold."""
         try:
-            self._ddb.update_item(**kwargs)
+            self._ddb.update_item(TableName=self._table, **update)
         except ClientError as err:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
@@ -198,64 +199,39 @@ class JobStore:
                               ExpressionAttributeValues=_to_ddb({":n": images}))
 
     def take_slot(self, job_id: str, cap: int, images: int) -> bool:
-        """Count the job as running if fewer than `cap` run; atomic with marking the job."""
-        try:
-            self._ddb.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self._table, "Key": _to_ddb(self._DISPATCH),
-                            "UpdateExpression": "ADD running :one, images_running :n, holders :job",
-                            "ConditionExpression": "attribute_not_exists(running) OR running < :cap",
-                            "ExpressionAttributeValues": {**_to_ddb({":one": 1, ":n": images, ":cap": cap}),
-                                                          ":job": {"SS": [job_id]}}}},
-                {"Update": {"TableName": self._table, "Key": _to_ddb(self._key(job_id)),
-                            "UpdateExpression": "SET holds_slot = :yes",
-                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(holds_slot)",
-                            "ExpressionAttributeValues": _to_ddb({":yes": True})}},
-            ])
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        """Count the job as running if fewer than `cap` run and it holds no slot yet."""
+        return self._try_update(
+            Key=_to_ddb(self._DISPATCH),
+            UpdateExpression="ADD running :one, images_running :n, holders :job",
+            ConditionExpression="(attribute_not_exists(running) OR running < :cap) AND NOT contains(holders, :id)",
+            ExpressionAttributeValues={**_to_ddb({":one": 1, ":n": images, ":cap": cap, ":id": job_id}),
+                                       ":job": {"SS": [job_id]}})
 
     def free_slot(self, job_id: str, images: int) -> bool:
         """Give the job's slot back (once: False if it held none)."""
-        try:
-            self._ddb.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self._table, "Key": _to_ddb(self._key(job_id)),
-                            "UpdateExpression": "REMOVE holds_slot",
-                            "ConditionExpression": "holds_slot = :yes",
-                            "ExpressionAttributeValues": _to_ddb({":yes": True})}},
-                {"Update": {"TableName": self._table, "Key": _to_ddb(self._DISPATCH),
-                            "UpdateExpression": "ADD running :minus, images_running :n DELETE holders :job",
-                            "ExpressionAttributeValues": {**_to_ddb({":minus": -1, ":n": -images}),
-                                                          ":job": {"SS": [job_id]}}}},
-            ])
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        return self._try_update(
+            Key=_to_ddb(self._DISPATCH),
+            UpdateExpression="ADD running :minus, images_running :n DELETE holders :job",
+            ConditionExpression="contains(holders, :id)",
+            ExpressionAttributeValues={**_to_ddb({":minus": -1, ":n": -images, ":id": job_id}),
+                                       ":job": {"SS": [job_id]}})
+
+    def slot_holders(self) -> set[str]:
+        """The batch jobs counted as running."""
+        return set(self.dispatch_state().get("holders", set()))
 
     def take_lease(self, owner: str, seconds: float) -> bool:
         """One dispatcher at a time (a lease that expires if its holder dies)."""
         now = time.time()
-        try:
-            self._ddb.update_item(
-                TableName=self._table, Key=_to_ddb(self._DISPATCH),
-                UpdateExpression="SET lease_owner = :o, lease_until = :until",
-                ConditionExpression="attribute_not_exists(lease_until) OR lease_until < :now",
-                ExpressionAttributeValues=_to_ddb({":o": owner, ":until": now + seconds, ":now": now}))
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._try_update(
+            Key=_to_ddb(self._DISPATCH), UpdateExpression="SET lease_owner = :o, lease_until = :until",
+            ConditionExpression="attribute_not_exists(lease_until) OR lease_until < :now",
+            ExpressionAttributeValues=_to_ddb({":o": owner, ":until": now + seconds, ":now": now}))
 
     def drop_lease(self, owner: str) -> None:
-        with contextlib.suppress(ClientError):  # expired and taken over: nothing to drop
-            self._ddb.update_item(
-                TableName=self._table, Key=_to_ddb(self._DISPATCH), UpdateExpression="REMOVE lease_owner, lease_until",
-                ConditionExpression="lease_owner = :o", ExpressionAttributeValues=_to_ddb({":o": owner}))
+        """Release the lease (a no-op if it expired and another dispatcher took it)."""
+        self._try_update(Key=_to_ddb(self._DISPATCH), UpdateExpression="REMOVE lease_owner, lease_until",
+                         ConditionExpression="lease_owner = :o", ExpressionAttributeValues=_to_ddb({":o": owner}))
 
     # ---- webhook delivery log ----
     def add_delivery(self, job_id: str, record: dict[str, Any]) -> None:

@@ -29,7 +29,6 @@ from .netguard import check_url, pinned_connection
 
 SIGNATURE_HEADER = "X-Webhook-Signature"
 CONNECT_TIMEOUT_SECONDS = 5.0
-READ_TIMEOUT_SECONDS = 10.0
 DEFAULT_TOLERANCE_SECONDS = 300  # clock skew a receiver accepts (Standard Webhooks' default)
 
 
@@ -136,7 +135,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def attempt(url: str, body: bytes, secret: str | None, *, number: int, webhook_id: str,
-            allow_private: bool = False, read_timeout: float = READ_TIMEOUT_SECONDS) -> Attempt:
+            read_timeout: float, allow_private: bool = False) -> Attempt:
     """POST once, with explicit connect and read timeouts. Receiver failures (connection
     errors, timeouts, non-2xx) are returned, not raised; a URL that now resolves to a
     refused address raises UrlNotAllowedError."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -301,16 +302,17 @@ def video_status(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
                                created_at=job.created_at, updated_at=job.updated_at))
 
 
+def median_latency(kind: str, svc: Services) -> tuple[float | None, int]:
+    """Median ms per unit over the most recent finished jobs of this kind, and how many."""
+    samples = svc.jobs.latency_samples(kind, svc.settings.latency_window)
+    return (statistics.median(samples) if samples else None), len(samples)
+
+
 def latency(media_type: str, svc: Services) -> dict[str, Any]:
-    """Median ms per unit over the most recent finished jobs of this media type."""
-    samples = sorted(svc.jobs.latency_samples(media_type, svc.settings.latency_window))
-    median = None
-    if samples:
-        mid = len(samples) // 2
-        median = samples[mid] if len(samples) % 2 else (samples[mid - 1] + samples[mid]) / 2
+    """GET /v1/latency: the median ms per image or per second of video."""
+    median, count = median_latency(media_type, svc)
     return {"media_type": media_type, "unit": "image" if media_type == "image" else "second",
-            "latency_ms_per_unit": None if median is None else round(median, 1),
-            "samples": len(samples)}
+            "latency_ms_per_unit": None if median is None else round(median, 1), "samples": count}
 
 
 # ---- ⑤ webhook ---------------------------------------------------------------------------------

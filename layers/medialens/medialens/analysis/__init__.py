@@ -22,7 +22,7 @@ class Analyser(Protocol):
 
 
 _REGISTRY: dict[str, Callable[[], Analyser]] = {}
-# Modules whose import registers analysers, in the order their fields appear.
+# Modules whose import registers the analyser of the same name, in the order their fields appear.
 _MODULES = ("moderation", "tags", "faces", "ocr")
 
 
@@ -33,21 +33,17 @@ def register(name: str) -> Callable[[type], type]:
     return wrap
 
 
-@lru_cache(maxsize=1)
-def analysers() -> dict[str, Analyser]:
-    for module in _MODULES:
-        importlib.import_module(f"{__name__}.{module}")
-    return {name: factory() for name, factory in _REGISTRY.items()}
-
-
 @cache
 def analyser(name: str) -> Analyser:
-    """One analyser alone, e.g. "moderation" for the moderation-only batch API (one model
-    in memory instead of four); the instance from analysers() if that was built already."""
-    if analysers.cache_info().currsize:
-        return analysers()[name]
+    """One analyser, built once per process. The moderation-only batch API asks for
+    "moderation" alone (one model in memory instead of four)."""
     importlib.import_module(f"{__name__}.{name}")
     return _REGISTRY[name]()
+
+
+@lru_cache(maxsize=1)
+def analysers() -> dict[str, Analyser]:
+    return {name: analyser(name) for name in _MODULES}
 
 
 def analyse_image_bytes(data: bytes) -> ImageResult:

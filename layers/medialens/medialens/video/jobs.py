@@ -17,6 +17,7 @@ import time
 import uuid
 from typing import Any
 
+from .. import tenancy
 from ..errors import InvalidRequestError, MedialensError, NotFoundError, PayloadTooLargeError, TransientError
 from ..jobs import JobRecord, utc_now
 from ..netguard import check_url
@@ -107,12 +108,6 @@ def create_upload(max_seconds: int, webhook_url: str | None, webhook_secret: str
             "max_bytes": svc.settings.max_upload_bytes, "location": f"/v1/videos/{job_id}"}
 
 
-def drop_tenant(key: str) -> str:
-    from ..tenancy import drop_tenant as tenant_of_drop
-
-    return tenant_of_drop(key)
-
-
 def drop_job_id(key: str, etag: str) -> str:
     """The same object (key and content) always maps to the same job: S3 events repeat."""
     return f"{VIDEO}_{hashlib.sha256(f'{key}|{etag}'.encode()).hexdigest()[:32]}"
@@ -130,7 +125,7 @@ def ingest_object(key: str, size: int, etag: str, svc: Any) -> str | None:
             return None
     elif key.startswith(DROP_PREFIX):
         job_id = drop_job_id(key, etag)
-        job = _new_job(job_id, key, 0, None, None, svc, drop_tenant(key))
+        job = _new_job(job_id, key, 0, None, None, svc, tenancy.drop_tenant(key))
         if not svc.jobs.create_if_absent(job):
             job = svc.jobs.get(job_id)
     else:
