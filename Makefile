@@ -12,10 +12,12 @@ HOST ?= 127.0.0.1
 setup: system-packages $(VENV)/.installed node_modules/.installed
 	$(PYTHON) models/fetch_models.py
 
-# Debian packages: apt-packages.txt (run time) plus node/npm (ASL validator, model
-# conversion). Installs only what is missing; needs root (or sudo) the first time.
+# Debian packages: apt-packages.txt (run time) plus what only development needs: node/npm
+# (ASL validator, model conversion), chromium + chromedriver (the HTML report's browser
+# test). Installs only what is missing; needs root (or sudo) the first time.
+DEV_APT_PACKAGES := nodejs npm chromium chromium-driver
 system-packages:
-	@wanted="$$(grep -v '^#' apt-packages.txt | xargs) nodejs npm"; missing=""; \
+	@wanted="$$(grep -v '^#' apt-packages.txt | xargs) $(DEV_APT_PACKAGES)"; missing=""; \
 	for pkg in $$wanted; do \
 	  case $$pkg in nodejs) command -v node >/dev/null && continue;; npm) command -v npm >/dev/null && continue;; esac; \
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; done; \
