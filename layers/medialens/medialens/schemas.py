@@ -36,6 +36,9 @@ class ImageInput(Schema):
 
 
 class ImageBatchRequest(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"images": [
+        {"external_id": "abc", "data_base64": "/9j/4AAQSkZJRgABAQAAAQABAAD..."},
+        {"external_id": "def", "data_base64": "/9j/4AAQSkZJRgABAQAAAQABAAD..."}]}]})
     images: list[ImageInput] = Field(min_length=1, description="One or more images to analyze")
     webhook: WebhookConfig | None = None
 
@@ -159,6 +162,8 @@ class ErrorResponse(Schema):
 
 
 class JobAccepted(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"job_id": "video_12345"}, {"job_id": "image_batch_123"}]})
     job_id: str
 
 
@@ -176,6 +181,28 @@ class Progress(Schema):
 
 
 class ImageBatchStatus(Schema):
+    # The seed's examples plus what this model requires beyond them (item status, moderation).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"job_id": "image_batch_123", "status": "finished", "items": [
+            {"external_id": "abc", "status": "finished", "result": {
+                "moderation": {"category": "safe", "scores": {"safe": 0.97, "suggestive": 0.02, "explicit": 0.01}},
+                "tags": [{"tag": "cat", "probability": 0.92, "is_critical": True}],
+                "person_ids": [{"age": 34.5, "gender": "unidentified", "face_embedding": [0.12, -0.03, 0.44],
+                                "face_thumbnail": "string", "allowlisted": True, "relative_prominence": 0.65}],
+                "ocr_results": [{"language_code": "en", "full_text": "Entrance -> Lobby",
+                                 "time_segment": {"start_seconds": 0, "end_seconds": 3}}]}}]},
+        {"job_id": "image_batch_123", "status": "finished", "items": [
+            {"external_id": "101", "status": "finished", "result": {
+                "moderation": {"category": "safe", "scores": {"safe": 0.97, "suggestive": 0.02, "explicit": 0.01}},
+                "tags": [{"tag": "cat", "probability": 0.92, "is_critical": False},
+                         {"tag": "indoor", "probability": 0.76}],
+                "person_ids": [{"age": 4, "gender": "unidentified", "face_embedding": [0.01, 0.02, 0.03]}],
+                "ocr_results": [{"language_code": "en", "full_text": "Kitchen"}]}},
+            {"external_id": "102", "status": "finished", "result": {
+                "moderation": {"category": "safe", "scores": {"safe": 0.97, "suggestive": 0.02, "explicit": 0.01}},
+                "tags": [{"tag": "dog", "probability": 0.88},
+                         {"tag": "park", "probability": 0.61, "is_critical": False}],
+                "person_ids": [], "ocr_results": [{"full_text": "No dogs off leash"}]}}]}]})
     job_id: str
     status: JobStatus
     items: list[ImageItem]
@@ -197,6 +224,35 @@ class AllowlistListing(Schema):
 
 
 class VideoJobStatus(Schema):
+    # The seed's examples plus what this model requires beyond them (person_id).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"job_id": "video_12345", "status": "finished", "result": {
+            "raw_scenes": [{"start_seconds": 0, "end_seconds": 3}],
+            "frame_activity_diffs": [0.1],
+            "person_constellation_scenes": [
+                {"time_segment": {"start_seconds": 0, "end_seconds": 3}, "person_ids": [
+                    {"person_id": "person_1", "age": 34.5, "gender": "unidentified",
+                     "face_embedding": [0.12, -0.03, 0.44], "face_thumbnail": "string", "allowlisted": True,
+                     "relative_prominence": 0.65}]}],
+            "ocr_results": [{"language_code": "en", "full_text": "Entrance -> Lobby",
+                             "time_segment": {"start_seconds": 0, "end_seconds": 3}}],
+            "sections": [{"section_tag": "string", "time_segments": [{"start_seconds": 0, "end_seconds": 3}],
+                          "thumbnail_timestamp": 0, "confidence": 1, "is_critical": True, "relative_activity": 0}]}},
+        {"job_id": "video_12345", "status": "finished", "result": {
+            "raw_scenes": [{"start_seconds": 0, "end_seconds": 5.2}, {"start_seconds": 5.2, "end_seconds": 10.7}],
+            "frame_activity_diffs": [0.01, 0.15, 0.08],
+            "sections": [
+                {"section_tag": "intro", "time_segments": [{"start_seconds": 0, "end_seconds": 3}],
+                 "thumbnail_timestamp": 1.2, "confidence": 0.91, "is_critical": False, "relative_activity": 0.2},
+                {"section_tag": "demo", "time_segments": [{"start_seconds": 3, "end_seconds": 5.2}],
+                 "thumbnail_timestamp": 4.1, "confidence": 0.88, "is_critical": False, "relative_activity": 0.5}],
+            "ocr_results": [{"language_code": "en", "full_text": "No dogs off leash",
+                             "time_segment": {"start_seconds": 3, "end_seconds": 5.2}}],
+            "person_constellation_scenes": [
+                {"time_segment": {"start_seconds": 3, "end_seconds": 5.2}, "person_ids": [
+                    {"person_id": "person_1", "age": 29, "gender": "female", "face_embedding": [0.11, -0.02, 0.33]},
+                    {"person_id": "person_2", "gender": "unidentified", "face_embedding": [0.05, 0.07, -0.12]}]},
+                {"time_segment": {"start_seconds": 5.2, "end_seconds": 10.7}, "person_ids": []}]}}]})
     job_id: str
     status: JobStatus
     progress: Progress | None = None
@@ -221,6 +277,8 @@ class UploadRequest(Schema):
 
 
 class LatencyReport(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"media_type": "image", "unit": "image", "latency_ms_per_unit": 120}]})
     media_type: MediaType
     unit: Literal["image", "second"]
     latency_ms_per_unit: float | None = Field(
@@ -249,6 +307,8 @@ class BatchImage(Schema):
 
 
 class BatchAnalyzeRequest(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"images": [{"url": "https://..."}, {"base64": "..."}]}]})
     images: list[BatchImage] = Field(min_length=1, max_length=10, description="1 to 10 images")
 
 
@@ -260,11 +320,15 @@ class BatchAnalyzeItem(Schema):
 
 
 class BatchAnalyzeResponse(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"success": True, "results": [{"index": 0, "category": "safe"}, {"index": 1, "category": "explicit"}]}]})
     success: bool
     results: list[BatchAnalyzeItem]
 
 
 class BatchJobRequest(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"images": ["url1", "url2", "..."], "priority": "high", "webhook_url": "https://your-server/webhook"}]})
     images: list[str | BatchImage] = Field(min_length=1, description="URLs, or objects with url or base64")
     priority: Literal["low", "normal", "high", "critical"] | Literal[1, 2, 3, 4] = Field(
         "normal", description="low | normal | high | critical, or 1-4")
@@ -277,6 +341,8 @@ class BatchJobRequest(Schema):
 
 
 class BatchJobAccepted(Schema):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"success": True, "job_id": "job_abc123", "status": "queued", "estimated_time": 120}]})
     success: bool = True
     job_id: str
     status: BatchJobStatusWord
@@ -292,6 +358,11 @@ class BatchCounts(Schema):
 
 
 class BatchJobStatus(Schema):
+    # The seed's example plus what this model requires beyond it (priority).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"job_id": "job_abc123", "status": "processing", "priority": "high",
+         "progress": {"total": 100, "completed": 45, "percentage": 45},
+         "created_at": "2025-01-15T10:00:00Z", "updated_at": "2025-01-15T10:15:00Z"}]})
     job_id: str
     status: BatchJobStatusWord
     priority: Literal["low", "normal", "high", "critical"]
@@ -305,6 +376,11 @@ class BatchJobStatus(Schema):
 
 
 class BatchWebhookPayload(Schema):
+    # The seed's example plus what this model requires beyond it (results.failed).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"event": "job.completed", "job_id": "job_abc123", "status": "completed",
+         "results": {"total": 100, "safe": 85, "suggestive": 12, "explicit": 3, "failed": 0},
+         "download_url": "https://...", "timestamp": "2025-01-15T10:30:00Z"}]})
     event: Literal["job.completed", "job.failed"]
     job_id: str
     status: BatchJobStatusWord
