@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                          help="processes analysing in parallel (default: one per CPU)")
     analyze.set_defaults(run=_analyze)
+    from . import report
+    report.add_parser(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
