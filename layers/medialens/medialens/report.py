@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import MedialensError
 
 DEFAULT_URL = "http://127.0.0.1:3000"
 MAX_ACTIVITY_POINTS = 2000  # the SVG curve: enough for any screen, small for an hour of video
@@ -601,9 +602,8 @@ def _persons_list(persons: list[dict[str, Any]]) -> str:
 
 
 def _image_ocr(ocr_results: Any) -> str:
-    texts = "".join(f'<div class="ocr-text"><span class="lang">{_esc(o.get("language_code") or "?")}</span>'
-                    f"<pre>{_esc(o.get('full_text', ''))}</pre></div>" for o in _dicts(ocr_results))
-    return texts
+    return "".join(f'<div class="ocr-text"><span class="lang">{_esc(o.get("language_code") or "?")}</span>'
+                   f"<pre>{_esc(o.get('full_text', ''))}</pre></div>" for o in _dicts(ocr_results))
 
 
 def _render_images(entries: list[ImageEntry], images: dict[str, bytes]) -> str:
@@ -763,12 +763,11 @@ def render(document: Any, *, images: dict[str, bytes] | None = None, title: str 
 # ---- `medialens report` --------------------------------------------------------------------
 
 
-class ReportError(Exception):
-    """Why the CLI could not write a report, as `error <code>: <message>`."""
+class ReportError(MedialensError):
+    """Why the CLI could not write a report, printed as `error <code>: <message>`."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+        super().__init__(message, code=code)
 
 
 def add_parser(sub: Any) -> None:
