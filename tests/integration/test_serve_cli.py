@@ -22,9 +22,10 @@ CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "M
 
 
 @pytest.fixture()
-def served():
+def served(tmp_path):
     port = free_port()
-    proc = subprocess.Popen([str(REPO / ".venv/bin/medialens"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([str(REPO / ".venv/bin/medialens"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--state-dir", str(tmp_path / "state")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**CLEAN_ENV, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 60

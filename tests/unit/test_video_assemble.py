@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from medialens.video.assemble import cluster_faces, ocr_over_time, persons_by_scene, sections
+from medialens.video.assemble import cluster_faces, keyframes, ocr_over_time, persons_by_scene, sections
 
 
 def _unit(v):
@@ -80,3 +80,15 @@ def test_one_outlier_frame_in_a_long_shot_is_not_critical_but_a_short_flagged_sh
     assert flags == [True]  # alike scenes form one section; the 1 s explicit insert flags it
     out = sections(scenes[:1], samples[:-1], [0.0] * 28, activity_fps=2.0, critical=set())
     assert not out[0]["is_critical"]  # 1 of 7 samples
+
+
+def test_keyframes_take_each_scenes_sharpest_sample():
+    scenes = [{"start_seconds": 0.0, "end_seconds": 2.0}, {"start_seconds": 2.0, "end_seconds": 5.0},
+              {"start_seconds": 5.0, "end_seconds": 6.0}]
+    samples = [{"t": 0.0, "sharpness": 10.0, "still": "a"}, {"t": 1.0, "sharpness": 50.0, "still": "b"},
+               {"t": 2.0, "sharpness": 5.0, "still": "c"}, {"t": 4.0, "sharpness": 1.0, "still": "d"},
+               {"t": 6.0, "sharpness": 99.0, "still": "e"}]  # the end of the last scene belongs to it
+    assert keyframes(scenes, samples) == [{"timestamp_seconds": 1.0, "image": "b"},
+                                          {"timestamp_seconds": 2.0, "image": "c"},
+                                          {"timestamp_seconds": 6.0, "image": "e"}]
+    assert keyframes(scenes, [{"t": 1.0, "sharpness": 1.0}]) == []  # segments from before stills existed

@@ -21,6 +21,8 @@ from . import allowlist, batch, idempotency, tenancy, workflow
 from .aws import services
 from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
 from .schemas import (
+    PRIORITIES,
+    QUEUED_PRIORITY_DOC,
     AllowlistListing,
     AllowlistPerson,
     AllowlistRequest,
@@ -34,10 +36,12 @@ from .schemas import (
     ImageBatchRequest,
     ImageBatchStatus,
     JobAccepted,
+    JobList,
     LatencyReport,
     UploadRequest,
     UploadTicket,
     VideoJobStatus,
+    priority_level,
 )
 from .video import jobs as video_jobs
 
@@ -124,6 +128,19 @@ def parse_max_processing_time(value: str | None) -> int:
     return int(text)
 
 
+def parse_priority(value: str | None) -> int:
+    """The X-Priority header: low | normal | high | critical or 1-4; absent = start at once."""
+    if value is None or not value.strip():
+        return 0
+    text = value.strip().lower()
+    if text in PRIORITIES:
+        return PRIORITIES[text]
+    if text in ("1", "2", "3", "4"):
+        return int(text)
+    raise InvalidRequestError(f"X-Priority must be low, normal, high, critical or 1-4, got {value!r}",
+                              code="invalid_priority")
+
+
 def _once(key: str | None, scope: str, create: Any, body: bytes | None = None) -> dict[str, Any]:
     """create() once per Idempotency-Key and request body (medialens/idempotency.py)."""
     return idempotency.once(key, f"{_tenant()}:{scope}", _raw_body() if body is None else body, create,
@@ -189,13 +206,16 @@ def post_video(
     webhook_secret: Annotated[str | None, Header(alias="X-Webhook-Secret", description="HMAC key")] = None,
     max_processing_time: Annotated[str | None, Header(alias="Max-Processing-Time",
                                                       description=MAX_PROCESSING_TIME_DOC)] = None,
+    priority: Annotated[str | None, Header(alias="X-Priority", description=QUEUED_PRIORITY_DOC)] = None,
     idempotency_key: IdempotencyKey = None,
 ):
     _check_body_size()
     seconds = parse_max_processing_time(max_processing_time)
+    level = parse_priority(priority)
     body = _raw_body()
     accepted = _once(idempotency_key, "videos", lambda: {
-        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services(), _tenant())},
+        "job_id": video_jobs.submit_video_body(body, seconds, webhook_url, webhook_secret, services(), _tenant(),
+                                               level)},
         body)
     return Response(status_code=202, content_type=JSON, body=json.dumps(accepted),
                     headers={"Location": f"/v1/videos/{accepted['job_id']}"})
@@ -211,8 +231,9 @@ def post_upload(
 ):
     seconds = parse_max_processing_time(max_processing_time)
     hook = request.webhook if request else None
+    level = priority_level(request.priority) if request else 0
     ticket = _once(idempotency_key, "uploads", lambda: video_jobs.create_upload(
-        seconds, hook.url if hook else None, hook.secret if hook else None, services(), _tenant()))
+        seconds, hook.url if hook else None, hook.secret if hook else None, services(), _tenant(), level))
     return Response(status_code=201, content_type=JSON, body=json.dumps(ticket),
                     headers={"Location": ticket["location"]})
 
@@ -301,6 +322,39 @@ def post_redeliver(job_id: Annotated[str, Path()]):
     return _ok(workflow.redeliver(job_id, services(), _tenant()))
 
 
+# ---- every job kind: the list, reports ----
+
+MAX_JOB_LIST = 200
+HTML = "text/html; charset=utf-8"
+
+
+@app.get("/v1/jobs", summary="Your recent jobs of every kind, newest first",
+         responses={200: {"description": "The jobs", "content": {JSON: {"model": JobList}}}})
+def list_jobs(limit: Annotated[int, Query(ge=1, le=MAX_JOB_LIST, description="How many (1-200)")] = 20):
+    return _ok(workflow.recent_jobs(services(), _tenant(), limit))
+
+
+@app.get("/v1/videos/<job_id>/report", summary="The video job as a self-contained HTML report",
+         responses={200: {"description": "HTML", "content": {HTML: {}}},
+                    404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
+def get_video_report(job_id: Annotated[str, Path()]):
+    from . import report
+
+    status = workflow.video_status(job_id, services(), _tenant())
+    return Response(status_code=200, content_type=HTML, body=report.render(status, title=job_id))
+
+
+@app.get("/v1/images/<job_id>/report", summary="The image batch as a self-contained HTML report",
+         responses={200: {"description": "HTML", "content": {HTML: {}}},
+                    404: {"description": "Unknown job", "content": {JSON: {"model": ErrorResponse}}}})
+def get_image_batch_report(job_id: Annotated[str, Path()]):
+    from . import report
+
+    status = workflow.image_batch_status(job_id, services(), _tenant())
+    images = workflow.report_pictures(job_id, services())
+    return Response(status_code=200, content_type=HTML, body=report.render(status, images=images, title=job_id))
+
+
 @app.get("/v1/health", summary="Liveness")
 def get_health() -> dict[str, str]:
     return {"status": "ok"}
@@ -309,6 +363,18 @@ def get_health() -> dict[str, str]:
 @app.get("/v1/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
 def get_openapi():
     return Response(status_code=200, content_type=JSON, body=openapi_json())
+
+
+@app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+def get_openapi_root():
+    return get_openapi()
+
+
+@app.get("/docs", summary="The API reference, rendered from the OpenAPI document", include_in_schema=False)
+def get_docs():
+    from . import apidocs
+
+    return Response(status_code=200, content_type=HTML, body=apidocs.render(json.loads(openapi_json())))
 
 
 @app.not_found

@@ -113,11 +113,10 @@ def submit_job(request: BatchJobRequest, svc: Any, tenant: str) -> dict[str, Any
     estimate = estimated_seconds(job.priority, job.item_count, svc)
     svc.jobs.create(job)
     try:
-        dispatch.enqueue(job, svc)
+        dispatch.launch(job, svc)
     except Exception:
         svc.jobs.mark_terminal(job_id, "failed", "queue_failed", "the job could not be queued")
         raise
-    dispatch.wake(svc)
     return dump(BatchJobAccepted(job_id=job_id, status="queued", estimated_time=estimate))
 
 

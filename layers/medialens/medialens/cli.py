@@ -16,6 +16,7 @@ from .errors import MedialensError
 from .schemas import dump
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_STATE_DIR = "~/.local/state/medialens"
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -32,13 +33,17 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.api_key and host not in LOOPBACK_HOSTS:
         print(f"warning: no --api-key: the API is open, so it binds 127.0.0.1, not {host}", flush=True)
         host = "127.0.0.1"
+    state_dir = None if args.state_dir in ("", "none") else Path(args.state_dir).expanduser()
     runtime = LocalRuntime(host, args.port, allow_private_urls=args.allow_private_urls,
-                           settings_env=settings_env, api_keys=args.api_key)
+                           settings_env=settings_env, api_keys=args.api_key, state_dir=state_dir)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     runtime.start()
     print(f"medialens listening on {runtime.url}  (Ctrl-C to stop)", flush=True)
+    if any(runtime.resumed.values()):
+        print("resumed after restart: " + ", ".join(f"{len(v)} {k}" for k, v in runtime.resumed.items()), flush=True)
+    print(f"state: {state_dir or 'in memory only (--state-dir none): a restart forgets every job'}", flush=True)
     if not args.api_key:
         print("warning: the API is open (no --api-key): anyone who can reach this address can use it",
               flush=True)
@@ -143,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                             "without any, the API is open and binds loopback only")
     serve.add_argument("--webhook-retry-base", type=float, metavar="SECONDS",
                        help="first webhook retry interval (default 30; doubles, full jitter)")
+    serve.add_argument("--state-dir", default=os.environ.get("MEDIALENS_STATE_DIR", DEFAULT_STATE_DIR),
+                       metavar="DIR", help="keep jobs, results and allowlists here across restarts; jobs in "
+                                           f"flight resume (default {DEFAULT_STATE_DIR}; 'none': memory only)")
     serve.set_defaults(run=_serve)
 
     analyze = sub.add_parser("analyze", help="analyse files directly, with no service")

@@ -41,6 +41,29 @@ def queue_url(level: int, settings: Any) -> str:
     return getattr(settings, f"queue_url_{LEVELS[level]}")
 
 
+def start_workflow(job: JobRecord, svc: Any, name: str | None = None, webhook: dict | None = None) -> None:
+    """The one place executions start. The input always says whether this run only resumes
+    a webhook delivery loop (the state machines' first Choice), with that loop's state."""
+    from .video.jobs import VIDEO
+
+    arn = svc.settings.video_state_machine_arn if job.kind == VIDEO else svc.settings.image_state_machine_arn
+    payload = {"job_id": job.job_id, "resume_webhook": webhook is not None, **({"webhook": webhook} if webhook else {})}
+    svc.sfn.start_execution(stateMachineArn=arn, name=name or job.job_id, input=json.dumps(payload))
+
+
+def launch(job: JobRecord, svc: Any) -> None:
+    """Start a new job's workflow now, or, when it has a priority, queue it for the
+    dispatcher (it then shares the `max_concurrent_jobs` slots with other queued jobs)."""
+    if job.priority:
+        enqueue(job, svc)
+        wake(svc)
+        return
+    try:
+        start_workflow(job, svc)
+    except svc.sfn.exceptions.ExecutionAlreadyExists:
+        logger.info("execution %s already started", job.job_id)
+
+
 def enqueue(job: JobRecord, svc: Any) -> None:
     """Queue a batch job under its priority (idempotent per job id for SQS's 5 minutes)."""
     svc.sqs.send_message(QueueUrl=queue_url(job.priority, svc.settings), MessageGroupId="jobs",
@@ -60,8 +83,8 @@ def wake(svc: Any) -> None:
 
 
 def job_ended(job: JobRecord, svc: Any) -> None:
-    """A batch job reached a terminal state: give its slot back and start the next job."""
-    if svc.jobs.free_slot(job.job_id, job.item_count):
+    """A job reached a terminal state: if it held a slot, give it back and start the next job."""
+    if job.priority and svc.jobs.free_slot(job.job_id, job.item_count):
         wake(svc)
 
 
@@ -173,8 +196,7 @@ def _start(svc: Any, head: _Head, cap: int) -> bool:
         _release(svc, head)
         return False
     try:
-        svc.sfn.start_execution(stateMachineArn=svc.settings.image_state_machine_arn, name=job.job_id,
-                                input=json.dumps({"job_id": job.job_id}))
+        start_workflow(job, svc)
     except svc.sfn.exceptions.ExecutionAlreadyExists:
         pass  # started before, by a dispatcher that died before deleting the message
     except Exception:

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from .errors import NotFoundError
 
 SAMPLE_TTL_SECONDS = 30 * 24 * 3600
+TENANT_INDEX = "by-tenant"  # template.yaml: (tenant, created_at), projecting what GET /v1/jobs shows
 
 
 def utc_now() -> str:
@@ -198,6 +199,10 @@ class JobStore:
                               UpdateExpression="ADD #q :n", ExpressionAttributeNames={"#q": f"queued_{level}"},
                               ExpressionAttributeValues=_to_ddb({":n": images}))
 
+    def reset_dispatch(self) -> None:
+        """Forget running slots and queue counts (their executions and messages are gone)."""
+        self._ddb.delete_item(TableName=self._table, Key=_to_ddb(self._DISPATCH))
+
     def take_slot(self, job_id: str, cap: int, images: int) -> bool:
         """Count the job as running if fewer than `cap` run and it holds no slot yet."""
         return self._try_update(
@@ -234,6 +239,28 @@ class JobStore:
                          ConditionExpression="lease_owner = :o", ExpressionAttributeValues=_to_ddb({":o": owner}))
 
     # ---- webhook delivery log ----
+    def all_jobs(self) -> list[JobRecord]:
+        """Every job row (a scan: for the local runtime's restart, not for request paths)."""
+        jobs: list[JobRecord] = []
+        for page in self._ddb.get_paginator("scan").paginate(
+                TableName=self._table, FilterExpression="sk = :job", ExpressionAttributeValues=_to_ddb({":job": "job"}),
+                ConsistentRead=True):
+            jobs += [JobRecord.model_validate({k: v for k, v in _from_ddb(i).items() if k not in ("pk", "sk")})
+                     for i in page["Items"]]
+        return jobs
+
+    def restart(self, job_id: str) -> None:
+        """Back to queued with no progress: its workflow starts over."""
+        self.set_fields(job_id, status="queued", completed_count=0)
+
+    def recent(self, tenant: str, limit: int) -> list[JobRecord]:
+        """A tenant's jobs, newest first (the sparse by-tenant index holds only job rows)."""
+        page = self._ddb.query(
+            TableName=self._table, IndexName=TENANT_INDEX, ScanIndexForward=False, Limit=limit,
+            KeyConditionExpression="tenant = :tenant", ExpressionAttributeValues=_to_ddb({":tenant": tenant}))
+        return [JobRecord.model_validate({k: v for k, v in _from_ddb(item).items() if k not in ("pk", "sk")})
+                for item in page["Items"]]
+
     def add_delivery(self, job_id: str, record: dict[str, Any]) -> None:
         self._ddb.put_item(TableName=self._table, Item=_to_ddb({
             "pk": f"job#{job_id}", "sk": f"delivery#{record['attempt']:05d}#{record['at']}", **record,

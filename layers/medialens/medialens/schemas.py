@@ -35,12 +35,26 @@ class ImageInput(Schema):
     data_base64: str = Field(description="Raw base64 of the image file (no data: URI prefix)")
 
 
+PriorityWord = Literal["low", "normal", "high", "critical"]
+PRIORITIES: dict[str, int] = {"low": 1, "normal": 2, "high": 3, "critical": 4}
+QUEUED_PRIORITY_DOC = ("Queue the job by priority (low | normal | high | critical, or 1-4): it then shares "
+                       "MAX_CONCURRENT_JOBS with other queued jobs, best first. Absent: it starts at once.")
+
+
+def priority_level(value: str | int | None) -> int:
+    """1 (low) .. 4 (critical); 0 when no priority was given."""
+    if value is None:
+        return 0
+    return value if isinstance(value, int) else PRIORITIES[value]
+
+
 class ImageBatchRequest(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"images": [
         {"external_id": "abc", "data_base64": "/9j/4AAQSkZJRgABAQAAAQABAAD..."},
         {"external_id": "def", "data_base64": "/9j/4AAQSkZJRgABAQAAAQABAAD..."}]}]})
     images: list[ImageInput] = Field(min_length=1, description="One or more images to analyze")
     webhook: WebhookConfig | None = None
+    priority: PriorityWord | Literal[1, 2, 3, 4] | None = Field(None, description=QUEUED_PRIORITY_DOC)
 
 
 class AllowlistImage(Schema):
@@ -129,6 +143,11 @@ class Section(Schema):
     relative_activity: float = Field(ge=0, le=1)
 
 
+class Keyframe(Schema):
+    timestamp_seconds: float
+    image: str = Field(description="base64 JPEG, at most 160 px on its long side")
+
+
 class VideoResult(Schema):
     """The analysis of one video: the same object in the API and in `medialens analyze`."""
 
@@ -138,6 +157,8 @@ class VideoResult(Schema):
     person_constellation_scenes: list[ConstellationScene] = Field(default_factory=list)
     ocr_results: list[OcrResult] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
+    keyframes: list[Keyframe] = Field(
+        default_factory=list, description="One still per raw scene (its sharpest sampled frame), for previews")
 
 
 class ImageResult(Schema):
@@ -165,6 +186,21 @@ class JobAccepted(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"job_id": "video_12345"}, {"job_id": "image_batch_123"}]})
     job_id: str
+
+
+class JobSummary(Schema):
+    job_id: str
+    kind: Literal["image_batch", "video", "moderation_batch"]
+    status: JobStatus
+    progress: Progress
+    priority: PriorityWord | None = Field(None, description="Set when the job was queued by priority")
+    created_at: str
+    updated_at: str
+    location: str = Field(description="GET this path for the job's status and results")
+
+
+class JobList(Schema):
+    jobs: list[JobSummary] = Field(description="The caller's jobs, newest first")
 
 
 class ImageItem(Schema):
@@ -274,6 +310,7 @@ class UploadTicket(Schema):
 
 class UploadRequest(Schema):
     webhook: WebhookConfig | None = None
+    priority: PriorityWord | Literal[1, 2, 3, 4] | None = Field(None, description=QUEUED_PRIORITY_DOC)
 
 
 class LatencyReport(Schema):
@@ -290,7 +327,6 @@ class LatencyReport(Schema):
 # ---- batch moderation API (shared/seeds/000_*.txt) --------------------------------------------
 
 BatchJobStatusWord = Literal["queued", "processing", "completed", "failed"]
-PRIORITIES: dict[str, int] = {"low": 1, "normal": 2, "high": 3, "critical": 4}
 
 
 class BatchImage(Schema):
@@ -330,14 +366,14 @@ class BatchJobRequest(Schema):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"images": ["url1", "url2", "..."], "priority": "high", "webhook_url": "https://your-server/webhook"}]})
     images: list[str | BatchImage] = Field(min_length=1, description="URLs, or objects with url or base64")
-    priority: Literal["low", "normal", "high", "critical"] | Literal[1, 2, 3, 4] = Field(
+    priority: PriorityWord | Literal[1, 2, 3, 4] = Field(
         "normal", description="low | normal | high | critical, or 1-4")
     webhook_url: str | None = Field(None, min_length=1, max_length=2048)
     webhook_secret: str | None = Field(None, min_length=1, max_length=1024)
 
     @property
     def priority_level(self) -> int:
-        return self.priority if isinstance(self.priority, int) else PRIORITIES[self.priority]
+        return priority_level(self.priority)
 
 
 class BatchJobAccepted(Schema):

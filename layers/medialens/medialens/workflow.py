@@ -7,6 +7,7 @@ Each step takes its inputs and a Services bundle, so it runs the same in Lambda,
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -17,21 +18,25 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from . import batch, webhooks
+from . import batch, dispatch, webhooks
 from .aws import Services
 from .batch import MODERATION_BATCH
 from .errors import InvalidRequestError, JobTimeoutError, MedialensError, NotFoundError, VideoRejectedError
 from .jobs import JobRecord, utc_now
 from .netguard import check_url
 from .schemas import (
+    PRIORITIES,
     TERMINAL_STATUSES,
     ErrorInfo,
     ImageBatchRequest,
     ImageBatchStatus,
     ImageItem,
+    JobList,
+    JobSummary,
     Progress,
     VideoJobStatus,
     dump,
+    priority_level,
 )
 from .video.jobs import VIDEO
 
@@ -71,16 +76,17 @@ def submit_image_batch(request: ImageBatchRequest, max_processing_seconds: int, 
         "items": [{"external_id": image.external_id} for image in request.images],
     })
     now = utc_now()
-    svc.jobs.create(JobRecord(
+    job = JobRecord(
         job_id=job_id, kind=IMAGE_BATCH, item_count=len(request.images),
         created_at=now, updated_at=now,
         deadline_epoch_ms=_epoch_ms() + max_processing_seconds * 1000 if max_processing_seconds else 0,
         webhook_url=request.webhook.url if request.webhook else None,
         webhook_secret=request.webhook.secret if request.webhook else None, tenant=tenant,
-    ))
+        priority=priority_level(request.priority),
+    )
+    svc.jobs.create(job)
     try:
-        svc.sfn.start_execution(stateMachineArn=settings.image_state_machine_arn, name=job_id,
-                                input=json.dumps({"job_id": job_id}))
+        dispatch.launch(job, svc)
     except Exception:
         svc.jobs.mark_terminal(job_id, "failed", "start_failed", "the workflow could not be started")
         raise
@@ -251,6 +257,7 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
     if status == "finished" and job.started_at and job.item_count:
         elapsed_ms = (parse_time(finished_at) - parse_time(job.started_at)) * 1000
         svc.jobs.add_latency_sample("image", job_id, elapsed_ms / job.item_count, job.item_count)
+    dispatch.job_ended(job, svc)
     return {"status": status, "deliver_webhook": bool(job.webhook_url)}
 
 
@@ -264,6 +271,7 @@ def _fail_video(job: JobRecord, error: dict[str, Any], svc: Services) -> dict[st
         job_id=job.job_id, status="failed", error=reason, progress=job_progress(job),
         created_at=job.created_at, updated_at=utc_now())))
     svc.jobs.mark_terminal(job.job_id, "failed", reason.code, reason.message)
+    dispatch.job_ended(job, svc)
     return {"status": "failed", "deliver_webhook": bool(job.webhook_url)}
 
 
@@ -300,6 +308,42 @@ def video_status(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
     job_error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
     return dump(VideoJobStatus(job_id=job_id, status=job.status, progress=job_progress(job), error=job_error,
                                created_at=job.created_at, updated_at=job.updated_at))
+
+
+LOCATIONS = {IMAGE_BATCH: "/v1/images/{}", VIDEO: "/v1/videos/{}", MODERATION_BATCH: "/batch/jobs/{}"}
+PRIORITY_WORDS = {level: word for word, level in PRIORITIES.items()}
+
+
+def recent_jobs(svc: Services, tenant: str, limit: int) -> dict[str, Any]:
+    """GET /v1/jobs: the tenant's latest jobs of every kind, with where to poll each."""
+    jobs = [JobSummary(job_id=job.job_id, kind=job.kind, status=job.status, progress=job_progress(job),
+                       priority=PRIORITY_WORDS.get(job.priority), created_at=job.created_at,
+                       updated_at=job.updated_at, location=LOCATIONS[job.kind].format(job.job_id))
+            for job in svc.jobs.recent(tenant, limit)]
+    return dump(JobList(jobs=jobs))
+
+
+REPORT_PICTURE_BUDGET = 4 * 1024 * 1024  # bytes of pictures one report page embeds (Lambda answers ≤ 6 MB)
+
+
+def report_pictures(job_id: str, svc: Services) -> dict[str, bytes]:
+    """The batch's input pictures by external_id, for the report, as long as they fit the
+    page's budget (the rest are drawn as placeholders with their face boxes)."""
+    import binascii
+
+    manifest = svc.media.get_json(svc.media.manifest_key(job_id)) or {"items": []}
+    pictures: dict[str, bytes] = {}
+    spent = 0
+    for index, item in enumerate(manifest["items"]):
+        payload = svc.media.get_bytes(svc.media.input_key(job_id, index))
+        if payload is None or spent + len(payload) > REPORT_PICTURE_BUDGET:
+            continue
+        try:
+            pictures[item["external_id"]] = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            continue  # a bad item: its card shows the error
+        spent += len(payload)
+    return pictures
 
 
 def median_latency(kind: str, svc: Services) -> tuple[float | None, int]:
@@ -373,6 +417,16 @@ def deliver_webhook(job_id: str, svc: Services, attempt: int = 1, first_at: floa
         return {"status": "retry", "attempt": attempt + 1, "wait_seconds": math.ceil(wait), "first_at": first_at}
     svc.jobs.set_webhook_status(job_id, status)
     return {"status": status, "attempt": attempt, "first_at": first_at}
+
+
+def resume_delivery(job: JobRecord, svc: Services) -> None:
+    """Run the delivery loop of an ended job again from where its log stops (the next
+    attempt number, the same retry window): the execution goes straight to DeliverWebhook."""
+    log = svc.jobs.deliveries(job.job_id)
+    attempt = max((int(entry["attempt"]) for entry in log), default=0) + 1
+    first_at = parse_time(log[0]["at"]) if log else 0
+    dispatch.start_workflow(job, svc, name=f"{job.job_id}-webhook-{attempt}",
+                            webhook={"attempt": attempt, "first_at": first_at})
 
 
 def deliveries(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:

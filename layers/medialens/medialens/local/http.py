@@ -8,6 +8,7 @@ import base64
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -15,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from .lambdas import InProcessLambdas
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
 
 
@@ -25,8 +27,9 @@ def _json_error(status: int, code: str, message: str) -> Response:
 
 class ApiFront:
     def __init__(self, routes: list[tuple[str, str, str]], lambdas: InProcessLambdas,
-                 max_body_bytes: int, stage: str = "local"):
+                 max_body_bytes: int, stage: str = "local", after_write: Callable[[], None] | None = None):
         self._lambdas = lambdas
+        self._after_write = after_write  # the state directory's flush: an accepted job is on disk
         self._max_body = max_body_bytes
         self._stage = stage
         self._routes = [(method, path, re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$"),
@@ -91,6 +94,8 @@ class ApiFront:
         for key, values in (result.get("multiValueHeaders") or {}).items():
             headers += [(key, v) for v in values]
         headers += list((result.get("headers") or {}).items())
+        if self._after_write and request.method in WRITE_METHODS and result.get("statusCode", 200) < 300:
+            self._after_write()
         body = result.get("body") or ""
         data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
         return Response(data, result.get("statusCode", 200), headers=headers)

@@ -36,12 +36,15 @@ class LocalRuntime:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 3000, *, template_path: Path = DEFAULT_TEMPLATE,
                  allow_private_urls: bool = False, settings_env: dict[str, str] | None = None,
-                 api_keys: list[str] | None = None):
+                 api_keys: list[str] | None = None, state_dir: Path | None = None):
         self.host, self.port = host, port
         self.template = Template.load(template_path)
         self._allow_private_urls = allow_private_urls
         self._settings_env = settings_env or {}
         self._api_keys = list(api_keys or [])
+        self._state_dir = Path(state_dir) if state_dir else None
+        self._state = None
+        self.resumed: dict[str, list[str]] = {}
         self._moto = None
         self._http = None
         self._thread: threading.Thread | None = None
@@ -55,10 +58,26 @@ class LocalRuntime:
     def moto_url(self) -> str:
         return f"http://127.0.0.1:{self._moto_port}"
 
+    def _moto_port_choice(self) -> int:
+        """With a state directory, moto keeps its port across restarts when it can: presigned
+        upload URLs handed out before the restart name it."""
+        if self._state_dir:
+            port_file = self._state_dir / "moto-port"
+            if port_file.exists():
+                port = int(port_file.read_text())
+                with socket.socket() as sock:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as moto's server does
+                    try:
+                        sock.bind(("127.0.0.1", port))
+                        return port
+                    except OSError:
+                        logger.warning("moto's previous port %s is taken; old upload URLs will not work", port)
+        return free_port()
+
     def start(self) -> LocalRuntime:
         from moto.server import ThreadedMotoServer
 
-        self._moto_port = free_port()
+        self._moto_port = self._moto_port_choice()
         os.environ.update({
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
@@ -85,9 +104,12 @@ class LocalRuntime:
         os.environ["MEDIALENS_API_KEYS"] = ",".join(self._api_keys)
         get_settings.cache_clear()
         aws.reset()
+        if self._state_dir:
+            self._open_state()
 
         routes = self.template.api_routes()
-        front = ApiFront(routes, lambdas, get_settings().max_body_bytes)
+        front = ApiFront(routes, lambdas, get_settings().max_body_bytes,
+                         after_write=self._state.flush if self._state else None)
         self._http = make_server(self.host, self.port, front, threaded=True)
         self.port = self._http.server_port
         self._thread = threading.Thread(target=self._http.serve_forever, name="medialens-http", daemon=True)
@@ -97,6 +119,20 @@ class LocalRuntime:
             threading.Thread(target=self._every, args=(lambdas, logical_id, seconds),
                              name=f"medialens-schedule-{logical_id}", daemon=True).start()
         return self
+
+    def _open_state(self) -> None:
+        """Load the state directory into moto and set in-flight jobs moving again."""
+        from .persist import StateDir, resume
+
+        tables = [self.template.physical_name(t) for t in self.template.of_type("AWS::DynamoDB::Table")]
+        self._state = StateDir(self._state_dir, boto3.session.Session(), tables, get_settings().bucket_name)
+        self._state.remember_port(self._moto_port)
+        restored = self._state.load()
+        self.resumed = resume(aws.services())
+        if restored["items"]:
+            logger.warning("restored %s items and %s objects from %s; resumed %s", restored["items"],
+                           restored["objects"], self._state_dir, {k: len(v) for k, v in self.resumed.items()})
+        self._state.start()
 
     def _every(self, lambdas: InProcessLambdas, logical_id: str, seconds: float) -> None:
         """A Schedule event of the template (EventBridge on AWS), as a timer thread."""
@@ -110,6 +146,9 @@ class LocalRuntime:
             self._http.shutdown()
             self._http.server_close()
             self._http = None
+        if self._state:
+            self._state.stop()
+            self._state = None
         if self._moto:
             self._moto.stop()
             self._moto = None

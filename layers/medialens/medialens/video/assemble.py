@@ -204,6 +204,17 @@ def _merge_same_tag(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def keyframes(scenes: list[dict[str, float]], samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One still per scene: its sharpest sample (every scene has one: see steps._sample_times)."""
+    out = []
+    for i, scene in enumerate(scenes):
+        inside = [s for s in samples if s.get("still") and _in(scene, s["t"], i == len(scenes) - 1)]
+        if inside:
+            best = max(inside, key=lambda s: s.get("sharpness", 0.0))
+            out.append({"timestamp_seconds": best["t"], "image": best["still"]})
+    return out
+
+
 def sections(scenes: list[dict[str, float]], samples: list[dict[str, Any]], activity: list[float],
              activity_fps: float, critical: set[str]) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ import time
 import uuid
 from typing import Any
 
-from .. import tenancy
+from .. import dispatch, tenancy
 from ..errors import InvalidRequestError, MedialensError, NotFoundError, PayloadTooLargeError, TransientError
 from ..jobs import JobRecord, utc_now
 from ..netguard import check_url
@@ -39,13 +39,13 @@ def input_key(job_id: str) -> str:
 
 
 def _new_job(job_id: str, source_key: str, max_seconds: int, webhook_url: str | None,
-             webhook_secret: str | None, svc: Any, tenant: str) -> JobRecord:
+             webhook_secret: str | None, svc: Any, tenant: str, priority: int = 0) -> JobRecord:
     if webhook_url:
         check_url(webhook_url, allow_private=svc.settings.allow_private_urls)
     now = utc_now()
     return JobRecord(job_id=job_id, kind=VIDEO, created_at=now, updated_at=now, source_key=source_key,
                      deadline_epoch_ms=int(time.time() * 1000) + max_seconds * 1000 if max_seconds else 0,
-                     webhook_url=webhook_url, webhook_secret=webhook_secret, tenant=tenant)
+                     webhook_url=webhook_url, webhook_secret=webhook_secret, tenant=tenant, priority=priority)
 
 
 def probe(key: str, svc: Any) -> dict[str, Any]:
@@ -67,15 +67,13 @@ def probe(key: str, svc: Any) -> dict[str, Any]:
 
 
 def _start(job: JobRecord, svc: Any) -> None:
-    try:
-        svc.sfn.start_execution(stateMachineArn=svc.settings.video_state_machine_arn, name=job.job_id,
-                                input=json.dumps({"job_id": job.job_id}))
-    except svc.sfn.exceptions.ExecutionAlreadyExists:
-        logger.info("execution %s already started (a repeated S3 event)", job.job_id)
+    """Start (or queue, with a priority) the job's workflow; S3 events repeat, so both are
+    idempotent (an existing execution, or a queued job the dispatcher finds started)."""
+    dispatch.launch(job, svc)
 
 
 def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, webhook_secret: str | None,
-                      svc: Any, tenant: str) -> str:
+                      svc: Any, tenant: str, priority: int = 0) -> str:
     """POST /v1/videos: the body is the video."""
     if not body:
         raise InvalidRequestError("the request body is empty: send the video file as the body", code="empty_body")
@@ -83,7 +81,7 @@ def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, we
         raise UnsupportedMediaError("the body is not a video container we recognise (mp4, mov, webm/mkv, "
                                     "avi, mpeg, ts, flv, ogg, asf)")
     job_id = f"{VIDEO}_{uuid.uuid4().hex}"
-    job = _new_job(job_id, input_key(job_id), max_seconds, webhook_url, webhook_secret, svc, tenant)
+    job = _new_job(job_id, input_key(job_id), max_seconds, webhook_url, webhook_secret, svc, tenant, priority)
     svc.media.put_bytes(job.source_key, body, "application/octet-stream")
     try:
         job.media = probe(job.source_key, svc)
@@ -96,10 +94,11 @@ def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, we
 
 
 def create_upload(max_seconds: int, webhook_url: str | None, webhook_secret: str | None,
-                  svc: Any, tenant: str) -> dict[str, Any]:
+                  svc: Any, tenant: str, priority: int = 0) -> dict[str, Any]:
     """POST /v1/uploads: a job waiting for its video, and a presigned PUT URL for it."""
     job_id = f"{VIDEO}_{uuid.uuid4().hex}"
-    job = _new_job(job_id, f"{UPLOAD_PREFIX}{job_id}", max_seconds, webhook_url, webhook_secret, svc, tenant)
+    job = _new_job(job_id, f"{UPLOAD_PREFIX}{job_id}", max_seconds, webhook_url, webhook_secret, svc, tenant,
+                   priority)
     svc.jobs.create(job)
     expires = svc.settings.upload_url_seconds
     url = svc.media.presigned_put(job.source_key, expires, "application/octet-stream")
@@ -131,7 +130,8 @@ def ingest_object(key: str, size: int, etag: str, svc: Any) -> str | None:
     else:
         return None
     if job.status != "queued" or job.media:
-        _start(job, svc)  # probed before: a repeated event only re-asserts the execution
+        if not job.priority:  # probed before: a repeated event only re-asserts the execution
+            _start(job, svc)  # (a queued job is the dispatcher's: queuing it twice would count it twice)
         return job_id
     try:
         if size > svc.settings.max_upload_bytes:

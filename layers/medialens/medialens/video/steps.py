@@ -17,6 +17,7 @@ from ..schemas import VideoJobStatus, VideoResult, dump
 SAMPLE_EVERY_SECONDS = 2.0
 MIN_SHOT_FOR_SAMPLE = 0.5
 SAMPLE_MAX_SIDE = 1280  # analysers get frames no larger than this
+STILL_MAX_SIDE = 160  # keyframes in the result (the report's scene thumbnails)
 SEEK_MARGIN_SECONDS = 2.0  # seek this far before a sample: some containers (MPEG-PS) land late
 
 
@@ -75,6 +76,20 @@ def _frames_at(source: Any, times: list[float], info: Any) -> Any:
                 return
 
 
+def _still(rgb: Any) -> str:
+    """A small JPEG of the frame (base64): a scene's keyframe, if this sample is its sharpest."""
+    import base64
+
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = min(1.0, STILL_MAX_SIDE / max(width, height))
+    small = cv2.resize(rgb, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return base64.b64encode(jpeg.tobytes()).decode("ascii") if ok else ""
+
+
 def _analyse_frame(t: float, rgb: Any) -> dict[str, Any]:
     import cv2
 
@@ -87,7 +102,7 @@ def _analyse_frame(t: float, rgb: Any) -> dict[str, Any]:
     for analyser in analysers().values():
         fields.update(analyser.analyse(image))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    return {"t": t, "persons": fields.get("person_ids", []), "ocr": fields.get("ocr_results", []),
+    return {"t": t, "still": _still(rgb), "persons": fields.get("person_ids", []), "ocr": fields.get("ocr_results", []),
             "tags": finish_tags(fields.get("tags", []), fields.get("moderation"), get_settings().critical_tags),
             "moderation": fields.get("moderation"), "sharpness": round(float(cv2.Laplacian(gray, cv2.CV_64F).var()), 2)}
 
@@ -106,7 +121,7 @@ def analyse_segment(source: Any, info: Any, start: float, end: float | None) -> 
 def assemble(parts: list[dict[str, Any]], info: Any, allowlisted: list[Any], settings: Any) -> dict[str, Any]:
     """The VideoResult of a video from its segments' findings."""
     from ..allowlist import match_persons
-    from .assemble import ocr_over_time, persons_by_scene, sections
+    from .assemble import keyframes, ocr_over_time, persons_by_scene, sections
     from .shots import SegmentShots, merge_segments
 
     merged = merge_segments([SegmentShots.from_dict(p["shots"]) for p in parts], info.duration)
@@ -123,6 +138,7 @@ def assemble(parts: list[dict[str, Any]], info: Any, allowlisted: list[Any], set
         "ocr_results": ocr_over_time(samples, SAMPLE_EVERY_SECONDS, merged.duration),
         "sections": sections(scenes, samples, merged.frame_activity_diffs, merged.frame_activity_fps,
                              {t.lower() for t in settings.critical_tags}),
+        "keyframes": keyframes(scenes, samples),
     }
     return dump(VideoResult.model_validate(result))
 
@@ -160,6 +176,7 @@ def segment_key(job_id: str, segment: int) -> str:
 
 
 def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dict[str, Any]:
+    from .. import dispatch
     from ..errors import MedialensError
     from ..jobs import utc_now
     from ..workflow import job_progress, parse_time
@@ -183,4 +200,5 @@ def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dic
     if job.started_at and info.duration > 0:
         elapsed_ms = (parse_time(finished_at) - parse_time(job.started_at)) * 1000
         svc.jobs.add_latency_sample("video", job_id, elapsed_ms / info.duration, round(info.duration))
+    dispatch.job_ended(job, svc)
     return {"status": "finished", "deliver_webhook": bool(job.webhook_url)}
