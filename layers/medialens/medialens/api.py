@@ -14,7 +14,10 @@ import threading
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from . import allowlist, batch, idempotency, tenancy, workflow
@@ -52,6 +55,7 @@ _one_request_at_a_time = threading.Lock()
 logger = logging.getLogger(__name__)
 JSON = "application/json"
 BATCH_PREFIX = "/batch/"
+FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")  # the resolver would parse these, unasked
 
 IDEMPOTENCY_DOC = "Repeat the request with the same key within 24 h to get the same job (another body: 422)"
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC)]
@@ -83,6 +87,12 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except tenancy.UnauthorizedError as err:
         return {"statusCode": err.http_status, "headers": {"Content-Type": JSON},
                 "body": json.dumps(_error_body(path, err.code, err.message))}
+    content_type = ((event.get("headers") or {}).get("Content-Type")
+                    or (event.get("headers") or {}).get("content-type") or "").lower()
+    if event.get("body") and content_type.startswith(FORM_TYPES):
+        return {"statusCode": 415, "headers": {"Content-Type": JSON}, "body": json.dumps(_error_body(
+            path, "unsupported_media_type", "send JSON (application/json), or for POST /v1/videos the video "
+                                            "file itself; form bodies are not accepted"))}
     with _one_request_at_a_time:
         app.append_context(tenant=tenant)
         return app.resolve(event, context)
@@ -102,6 +112,11 @@ def _invalid_request(err: RequestValidationError) -> Response:
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     return error_response(400, "invalid_request", f"{'.'.join(first['loc'])}: {first['msg']}",
                           details=details[:20])
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def _unsupported_content_type(err: RequestUnsupportedContentType) -> Response:
+    return error_response(415, "unsupported_media_type", "this route takes a JSON body (application/json)")
 
 
 @app.exception_handler(MedialensError)

@@ -41,12 +41,16 @@ def queue_url(level: int, settings: Any) -> str:
     return getattr(settings, f"queue_url_{LEVELS[level]}")
 
 
+def state_machine_arn(job: JobRecord, settings: Any) -> str:
+    from .video.jobs import VIDEO
+
+    return settings.video_state_machine_arn if job.kind == VIDEO else settings.image_state_machine_arn
+
+
 def start_workflow(job: JobRecord, svc: Any, name: str | None = None, webhook: dict | None = None) -> None:
     """The one place executions start. The input always says whether this run only resumes
     a webhook delivery loop (the state machines' first Choice), with that loop's state."""
-    from .video.jobs import VIDEO
-
-    arn = svc.settings.video_state_machine_arn if job.kind == VIDEO else svc.settings.image_state_machine_arn
+    arn = state_machine_arn(job, svc.settings)
     payload = {"job_id": job.job_id, "resume_webhook": webhook is not None, **({"webhook": webhook} if webhook else {})}
     svc.sfn.start_execution(stateMachineArn=arn, name=name or job.job_id, input=json.dumps(payload))
 
@@ -162,14 +166,14 @@ def reconcile(svc: Any) -> list[str]:
     with the reason, so nothing stays "processing" forever. Runs inside the lease."""
     freed = []
     for job_id in sorted(svc.jobs.slot_holders()):
-        arn = svc.settings.image_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{job_id}"
+        job = svc.jobs.get(job_id)
+        arn = state_machine_arn(job, svc.settings).replace(":stateMachine:", ":execution:") + f":{job_id}"
         try:
             status = svc.sfn.describe_execution(executionArn=arn)["status"]
         except svc.sfn.exceptions.ExecutionDoesNotExist:
             status = "MISSING"
         if status in ("RUNNING", "PENDING_REDRIVE"):
             continue
-        job = svc.jobs.get(job_id)
         if job.status not in ("finished", "failed"):
             reason = "was never started" if status == "MISSING" else f"ended {status} before finalizing"
             svc.jobs.mark_terminal(job_id, "failed", "workflow_ended", f"the job's workflow {reason}")

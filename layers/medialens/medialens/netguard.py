@@ -40,7 +40,11 @@ def _is_public(address: str) -> bool:
 
 def check_url(url: str, *, allow_private: bool = False) -> CheckedUrl:
     """Parse, resolve and vet a URL; raise UrlNotAllowedError with the reason otherwise."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number in range
+    except ValueError as err:  # "http://[/", "http://host:99999/": found by tests/unit/test_parser_properties.py
+        raise UrlNotAllowedError(f"not a valid URL ({err}): {url!r}") from err
     if parts.scheme not in ("http", "https"):
         raise UrlNotAllowedError(f"URL scheme must be http or https: {url!r}")
     if not parts.hostname:
