@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     analyze.set_defaults(run=_analyze)
     from . import report
     report.add_parser(sub)
+    from . import client
+    client.add_parsers(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
