@@ -5,8 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 HOST ?= 127.0.0.1
+# SAM CLI (make lint: sam validate --lint) in a venv of its own: it pins boto3/botocore older
+# than moto's and ours. Validating needs a region, no account: no credentials, network or telemetry.
+SAM_VENV := .tools/sam
+SAM_CLI_VERSION := 1.170.0
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
+SAM_OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+	-u AWS_ENDPOINT_URL AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null SAM_CLI_TELEMETRY=0
 
-.PHONY: setup run test lint bench clean system-packages
+.PHONY: setup run test lint image-check bench clean system-packages
 
 ## setup: Python packages into .venv, npm tools, model files (cached; a second run is fast)
 setup: system-packages $(VENV)/.installed node_modules/.installed
@@ -44,10 +51,23 @@ run: setup
 test:
 	$(BIN)/pytest -q
 
-lint:
-	$(BIN)/ruff check layers functions tests models benchmarks
+## lint: ruff, the template (cfn-lint; SAM's own transform and lint), every state machine
+lint: $(SAM_STAMP)
+	$(BIN)/ruff check layers functions tests models benchmarks scripts
 	$(BIN)/cfn-lint template.yaml
+	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template-file template.yaml
 	for asl in statemachine/*.asl.json; do npx --no-install asl-validator --json-path $$asl --no-arn-check || exit 1; done
+
+$(SAM_STAMP):
+	$(PYTHON) -m venv $(SAM_VENV)
+	echo '*' > $(dir $(SAM_VENV)).gitignore
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q "aws-sam-cli==$(SAM_CLI_VERSION)"
+	touch $@
+
+## image-check: the analysis Dockerfile's build steps (scripts/image/) on this machine, as CI runs them
+image-check:
+	scripts/image/check.sh
 
 ## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
 ## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs)
@@ -59,4 +79,4 @@ bench:
 	$(BIN)/python -m benchmarks.video_bench
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) node_modules .pytest_cache .tools

@@ -4,11 +4,12 @@ from aws_lambda_powertools import Logger
 
 from medialens.analysis import analyser
 from medialens.api import handle
+from medialens.observability import API_REQUEST_ID, entry_point
 
 logger = Logger(service="medialens-batch-analyze")
 analyser("moderation")  # load the model at cold start, not inside the first request
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@entry_point(logger, correlation_id_path=API_REQUEST_ID)
 def handler(event, context):
     return handle(event, context)

@@ -3,11 +3,12 @@
 from aws_lambda_powertools import Logger
 
 from medialens.aws import services
+from medialens.observability import entry_point
 from medialens.video.probe import probe_stored
 
 logger = Logger(service="medialens-probe-video")
 
 
-@logger.inject_lambda_context
+@entry_point(logger, correlation_id_path=None)
 def handler(event, context):
     return probe_stored(event["key"], services().media)

@@ -3,10 +3,11 @@
 from aws_lambda_powertools import Logger
 
 from medialens.api import handle
+from medialens.observability import API_REQUEST_ID, entry_point
 
 logger = Logger(service="medialens-api")
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@entry_point(logger, correlation_id_path=API_REQUEST_ID)
 def handler(event, context):
     return handle(event, context)

@@ -4,10 +4,13 @@ from aws_lambda_powertools import Logger
 
 from medialens import dispatch
 from medialens.aws import services
+from medialens.observability import count, entry_point
 
 logger = Logger(service="medialens-dispatch")
 
 
-@logger.inject_lambda_context
+@entry_point(logger, correlation_id_path=None)
 def handler(event, context):
-    return {"started": dispatch.dispatch(services())}
+    started = dispatch.dispatch(services())
+    count("BatchJobsStarted", len(started))
+    return {"started": started}
