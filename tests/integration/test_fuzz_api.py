@@ -14,7 +14,7 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from medialens.api import openapi_json
 
@@ -25,7 +25,9 @@ TRIED: dict[str, int] = {}
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+# No shrink/explain phases: they re-parse source with `ast` (a CPython 3.11 "AST constructor
+# recursion depth mismatch" surfaced there once, inside the full suite); a failure prints its request.
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_5xx_or_an_unshaped_error(case, service):
     response = case.call(base_url=service.url, timeout=60)
