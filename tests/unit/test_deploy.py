@@ -15,15 +15,13 @@ import fnmatch
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from medialens.local.template import Template, _CfnLoader
+from medialens.local.template import Template
 from medialens.settings import DEFAULT_CRITICAL_TAGS, Settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +30,6 @@ RESOURCES = TEMPLATE.resources
 FUNCTIONS = TEMPLATE.of_type("AWS::Serverless::Function")
 IMAGE_FUNCTIONS = {k for k in FUNCTIONS if TEMPLATE.function_properties(k).get("PackageType") == "Image"}
 ZIP_FUNCTIONS = set(FUNCTIONS) - IMAGE_FUNCTIONS
-AWS_ONLY = REPO / "scripts" / "deploy" / "aws-only-resources.yaml"
 API_GATEWAY_TIMEOUT = 29
 
 
@@ -276,51 +273,14 @@ def test_outputs_name_the_api_the_key_and_the_bucket():
     assert "${MedialensApi}.execute-api" in outputs["ApiUrl"]["Value"]["Fn::Sub"]
 
 
-# ---- log retention and alarms (AWS only, kept beside the template for now) --------------------------
+# ---- log retention and alarms ----------------------------------------------------------------------
 
 
-def _merged_template(tmp_path: Path) -> Path:
-    """template.yaml with each section of aws-only-resources.yaml appended to its namesake."""
-    base = (REPO / "template.yaml").read_text()
-    extra = yaml.load(AWS_ONLY.read_text(), Loader=_CfnLoader)  # noqa: S506 (SafeLoader subclass)
-    blocks: dict[str, list[str]] = {}
-    section = None
-    for line in AWS_ONLY.read_text().splitlines(keepends=True):
-        top = re.match(r"^(\w+):", line)
-        if top:
-            section = top.group(1)
-            blocks[section] = []
-        elif section:
-            blocks[section].append(line)
-    assert set(blocks) == set(extra)
-    out, section = [], None
-    for line in base.splitlines(keepends=True):
-        top = re.match(r"^(\w+):", line)
-        if top and section in blocks:
-            out += blocks.pop(section)
-        if top:
-            section = top.group(1)
-        out.append(line)
-    if section in blocks:
-        out += ["\n"] + blocks.pop(section)
-    assert not blocks, f"sections template.yaml lacks: {sorted(blocks)}"
-    merged = tmp_path / "template.yaml"
-    merged.write_text("".join(out))
-    return merged
-
-
-def test_aws_only_resources_give_every_function_log_retention_and_lint_clean(tmp_path):
-    extra = yaml.load(AWS_ONLY.read_text(), Loader=_CfnLoader)  # noqa: S506
-    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"] for r in extra["Resources"].values()
-              if r["Type"] == "AWS::Logs::LogGroup"}
-    assert groups == {f"/aws/lambda/${{{k}}}" for k in FUNCTIONS}
-    assert not set(extra["Resources"]) & set(RESOURCES)
-    merged = _merged_template(tmp_path)
-    cfn_lint = shutil.which("cfn-lint", path=str(REPO / ".venv" / "bin")) or shutil.which("cfn-lint")
-    assert cfn_lint, "cfn-lint missing: run `make setup`"
-    run = subprocess.run([cfn_lint, "--regions", "us-east-1", "--", str(merged)],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
+def test_every_function_has_a_log_group_with_retention():
+    groups = {r["Properties"]["LogGroupName"]["Fn::Sub"]: r["Properties"]["RetentionInDays"]
+              for r in RESOURCES.values() if r["Type"] == "AWS::Logs::LogGroup"}
+    assert set(groups) == {f"/aws/lambda/${{{k}}}" for k in FUNCTIONS}
+    assert all(days == {"Ref": "LogRetentionDays"} for days in groups.values())
 
 
 # ---- metrics: EMF inside Lambda, silence outside -------------------------------------------------

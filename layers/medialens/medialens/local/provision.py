@@ -14,6 +14,8 @@ from .template import Template
 # Gateway does not invoke proxy integrations), layer code by importing the package.
 # Lambda permissions have no local effect (moto does not enforce resource policies).
 SERVED_BY_ADAPTERS = {"AWS::Serverless::Api", "AWS::Serverless::LayerVersion", "AWS::Lambda::Permission"}
+# Operations only (log retention, alarms and where they go): nothing to do on one machine.
+NO_LOCAL_EFFECT = {"AWS::Logs::LogGroup", "AWS::CloudWatch::Alarm", "AWS::SNS::Topic"}
 ROLE_NAME = "medialens-local"
 
 
@@ -37,7 +39,7 @@ class Provisioner:
         self._role_arn = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         order = ["AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::SQS::Queue",
                  "AWS::Serverless::Function", "AWS::Serverless::StateMachine"]
-        unknown = {r["Type"] for r in self.t.resources.values()} - set(order) - SERVED_BY_ADAPTERS
+        unknown = {r["Type"] for r in self.t.resources.values()} - set(order) - SERVED_BY_ADAPTERS - NO_LOCAL_EFFECT
         if unknown:
             raise NotImplementedError(f"medialens serve cannot provision {sorted(unknown)} yet")
         for kind in order:
