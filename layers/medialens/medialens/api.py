@@ -136,7 +136,7 @@ def parse_max_processing_time(value: str | None) -> int:
     if value is None or value.strip() == "":
         return 0
     text = value.strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²" and "１" are digits to isdigit, not to int
         raise InvalidRequestError(
             f"Max-Processing-Time must be an integer >= 0 (seconds), got {value!r}",
             code="invalid_max_processing_time")

@@ -130,7 +130,7 @@ def fetch(url: str, *, max_bytes: int, timeout: float, max_redirects: int = 3,
             if response.status != 200:
                 raise UrlFetchError(f"{url} answered HTTP {response.status}", code="fetch_failed")
             declared = response.getheader("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+            if declared and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                 raise UrlFetchError(f"{url} is {declared} bytes; the limit is {max_bytes}", code="too_large")
             body = response.read(max_bytes + 1)
             if len(body) > max_bytes:

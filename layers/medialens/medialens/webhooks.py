@@ -84,7 +84,7 @@ def verify(body: bytes, headers: dict[str, str], secret: str, *,
     lower = {k.lower(): v for k, v in headers.items()}
     if "webhook-signature" in lower:
         webhook_id, stamp = lower.get("webhook-id", ""), lower.get("webhook-timestamp", "")
-        if not stamp.isdigit():
+        if not (stamp.isascii() and stamp.isdigit()):
             raise WebhookVerificationError("webhook-timestamp is missing or not a number")
         if abs((time.time() if now is None else now) - int(stamp)) > tolerance_seconds:
             raise WebhookVerificationError("webhook-timestamp is outside the tolerance (replayed or clock skew)")
@@ -124,7 +124,7 @@ def _retry_after(value: str | None) -> float | None:
     """Retry-After in seconds (delta-seconds or an HTTP date), None if absent or unreadable."""
     if not value:
         return None
-    if value.strip().isdigit():
+    if value.strip().isascii() and value.strip().isdigit():
         return float(value.strip())
     from email.utils import parsedate_to_datetime
 
