@@ -13,18 +13,17 @@ SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 SAM_OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u AWS_ENDPOINT_URL AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null SAM_CLI_TELEMETRY=0
 
-.PHONY: setup run test lint image-check bench clean system-packages
+.PHONY: setup run test lint image-check bench clean system-packages test-packages
 
 ## setup: Python packages into .venv, npm tools, model files (cached; a second run is fast)
 setup: system-packages $(VENV)/.installed node_modules/.installed
 	$(PYTHON) models/fetch_models.py
 
-# Debian packages: apt-packages.txt (run time) plus what only development needs: node/npm
-# (ASL validator, model conversion), chromium + chromedriver (the HTML report's browser
-# test). Installs only what is missing; needs root (or sudo) the first time.
-DEV_APT_PACKAGES := nodejs npm chromium chromium-driver
-system-packages:
-	@wanted="$$(grep -v '^#' apt-packages.txt | xargs) $(DEV_APT_PACKAGES)"; missing=""; \
+# Debian packages, installing only what is missing (root, or sudo, the first time).
+# setup: apt-packages.txt (run time) plus node/npm (ASL validator, model conversion);
+# test: chromium + chromedriver too (the HTML report's browser test), which `make run` never needs.
+define apt-install
+	@wanted="$(1)"; missing=""; \
 	for pkg in $$wanted; do \
 	  case $$pkg in nodejs) command -v node >/dev/null && continue;; npm) command -v npm >/dev/null && continue;; esac; \
 	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "ok installed" || missing="$$missing $$pkg"; done; \
@@ -32,6 +31,13 @@ system-packages:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  ($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing) || \
 	  { echo "could not install:$$missing"; exit 1; }; fi
+endef
+
+system-packages:
+	$(call apt-install,$$(grep -v '^#' apt-packages.txt | xargs) nodejs npm)
+
+test-packages:
+	$(call apt-install,chromium chromium-driver)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +54,7 @@ run: setup
 	$(BIN)/medialens serve --host $(HOST) --port $(PORT)
 
 ## test: the whole suite (unit, static checks of template and ASL, integration through HTTP)
-test:
+test: test-packages
 	$(BIN)/pytest -q
 
 ## lint: ruff, the template (cfn-lint; SAM's own transform and lint), every state machine

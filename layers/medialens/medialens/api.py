@@ -24,7 +24,6 @@ from . import allowlist, batch, idempotency, tenancy, workflow
 from .aws import services
 from .errors import InvalidRequestError, MedialensError, PayloadTooLargeError
 from .schemas import (
-    PRIORITIES,
     QUEUED_PRIORITY_DOC,
     AllowlistListing,
     AllowlistPerson,
@@ -44,6 +43,7 @@ from .schemas import (
     UploadRequest,
     UploadTicket,
     VideoJobStatus,
+    parse_priority_text,
     priority_level,
 )
 from .video import jobs as video_jobs
@@ -55,7 +55,7 @@ _one_request_at_a_time = threading.Lock()
 logger = logging.getLogger(__name__)
 JSON = "application/json"
 BATCH_PREFIX = "/batch/"
-FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")  # the resolver would parse these, unasked
+FORM_TYPES = ("multipart/", "application/x-www-form-urlencoded")
 
 IDEMPOTENCY_DOC = "Repeat the request with the same key within 24 h to get the same job (another body: 422)"
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=IDEMPOTENCY_DOC)]
@@ -81,18 +81,17 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda entry: who is calling (API key → tenant, before any validation, so an
     unauthenticated caller learns nothing about the request shape), then the routes."""
     path = event.get("path") or ""
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     try:
         tenant = tenancy.PUBLIC if path in tenancy.OPEN_PATHS else tenancy.caller(
             event.get("headers") or {}, event.get("requestContext") or {}, services().settings)
-    except tenancy.UnauthorizedError as err:
+        if event.get("body") and (headers.get("content-type") or "").lower().startswith(FORM_TYPES):
+            raise video_jobs.UnsupportedMediaError(  # the resolver would try to parse them, and fail with a 5xx
+                "send JSON (application/json), or for POST /v1/videos the video file itself; "
+                "form bodies are not accepted")
+    except (tenancy.UnauthorizedError, video_jobs.UnsupportedMediaError) as err:
         return {"statusCode": err.http_status, "headers": {"Content-Type": JSON},
                 "body": json.dumps(_error_body(path, err.code, err.message))}
-    content_type = ((event.get("headers") or {}).get("Content-Type")
-                    or (event.get("headers") or {}).get("content-type") or "").lower()
-    if event.get("body") and content_type.startswith(FORM_TYPES):
-        return {"statusCode": 415, "headers": {"Content-Type": JSON}, "body": json.dumps(_error_body(
-            path, "unsupported_media_type", "send JSON (application/json), or for POST /v1/videos the video "
-                                            "file itself; form bodies are not accepted"))}
     with _one_request_at_a_time:
         app.append_context(tenant=tenant)
         return app.resolve(event, context)
@@ -147,11 +146,9 @@ def parse_priority(value: str | None) -> int:
     """The X-Priority header: low | normal | high | critical or 1-4; absent = start at once."""
     if value is None or not value.strip():
         return 0
-    text = value.strip().lower()
-    if text in PRIORITIES:
-        return PRIORITIES[text]
-    if text in ("1", "2", "3", "4"):
-        return int(text)
+    level = parse_priority_text(value)
+    if level is not None:
+        return level
     raise InvalidRequestError(f"X-Priority must be low, normal, high, critical or 1-4, got {value!r}",
                               code="invalid_priority")
 

@@ -112,11 +112,7 @@ def submit_job(request: BatchJobRequest, svc: Any, tenant: str) -> dict[str, Any
                     webhook_secret=request.webhook_secret, tenant=tenant)
     estimate = estimated_seconds(job.priority, job.item_count, svc)
     svc.jobs.create(job)
-    try:
-        dispatch.launch(job, svc)
-    except Exception:
-        svc.jobs.mark_terminal(job_id, "failed", "queue_failed", "the job could not be queued")
-        raise
+    dispatch.launch(job, svc, accepted_now=True)
     return dump(BatchJobAccepted(job_id=job_id, status="queued", estimated_time=estimate))
 
 

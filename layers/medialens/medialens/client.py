@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .schemas import PRIORITY_WORDS, parse_priority_text
+
 DEFAULT_URL = "http://127.0.0.1:3000"
 USER_AGENT = "medialens-client/0.1.0"
 
@@ -42,7 +44,6 @@ VIDEO_BODY_MAX_BYTES = 4 * 1024 * 1024
 POLL_SECONDS = 1.0
 LOG_SECONDS = 10.0  # progress lines off a terminal
 CONNECT_TIMEOUT, READ_TIMEOUT, UPLOAD_READ_TIMEOUT = 10, 60, 600
-PRIORITY_WORDS = ("low", "normal", "high", "critical")
 TERMINAL = frozenset({"finished", "failed"})  # schemas.TERMINAL_STATUSES, without importing pydantic
 SNIFF_BYTES = 1024
 MAX_EXTERNAL_ID = 256  # schemas.ImageInput.external_id
@@ -76,11 +77,9 @@ class ServiceUnreachableError(Exception):
 
 def parse_priority(text: str) -> str:
     """--priority: one of the four words or 1-4, sent as the word the API documents."""
-    value = text.strip().lower()
-    if value in PRIORITY_WORDS:
-        return value
-    if value in ("1", "2", "3", "4"):
-        return PRIORITY_WORDS[int(value) - 1]
+    level = parse_priority_text(text)
+    if level is not None:
+        return PRIORITY_WORDS[level]
     raise argparse.ArgumentTypeError(f"invalid priority {text!r}: use low, normal, high, critical or 1-4")
 
 

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .jobs import JobRecord
+from .schemas import PRIORITY_WORDS
 
 logger = logging.getLogger(__name__)
-LEVELS = {1: "low", 2: "normal", 3: "high", 4: "critical"}
+LEVELS = PRIORITY_WORDS  # 1 low .. 4 critical
 LEASE_SECONDS = 60.0  # a dispatcher that dies holds the lease at most this long
 LEASE_WAIT_SECONDS = 5.0  # a second dispatcher waits this long for the first to finish
 INFLIGHT_SECONDS = 30  # a received queue head stays hidden this long unless released
@@ -55,17 +56,27 @@ def start_workflow(job: JobRecord, svc: Any, name: str | None = None, webhook: d
     svc.sfn.start_execution(stateMachineArn=arn, name=name or job.job_id, input=json.dumps(payload))
 
 
-def launch(job: JobRecord, svc: Any) -> None:
-    """Start a new job's workflow now, or, when it has a priority, queue it for the
-    dispatcher (it then shares the `max_concurrent_jobs` slots with other queued jobs)."""
-    if job.priority:
-        enqueue(job, svc)
-        wake(svc)
-        return
+def launch(job: JobRecord, svc: Any, *, accepted_now: bool = False) -> None:
+    """Start a job's workflow now, or, when it has a priority, queue it for the dispatcher
+    (it then shares the `max_concurrent_jobs` slots with other queued jobs).
+
+    With `accepted_now` (the API is answering the request that created it), a job that can
+    be neither started nor queued is marked failed before the error propagates, so it is
+    never left "queued". Repeated launches (S3 events, restarts) leave that to their retries."""
     try:
-        start_workflow(job, svc)
-    except svc.sfn.exceptions.ExecutionAlreadyExists:
-        logger.info("execution %s already started", job.job_id)
+        if job.priority:
+            enqueue(job, svc)
+            wake(svc)
+            return
+        try:
+            start_workflow(job, svc)
+        except svc.sfn.exceptions.ExecutionAlreadyExists:
+            logger.info("execution %s already started", job.job_id)
+    except Exception:
+        if accepted_now:
+            code, verb = ("queue_failed", "queued") if job.priority else ("start_failed", "started")
+            svc.jobs.mark_terminal(job.job_id, "failed", code, f"the job could not be {verb}")
+        raise
 
 
 def enqueue(job: JobRecord, svc: Any) -> None:

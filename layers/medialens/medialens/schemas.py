@@ -37,8 +37,18 @@ class ImageInput(Schema):
 
 PriorityWord = Literal["low", "normal", "high", "critical"]
 PRIORITIES: dict[str, int] = {"low": 1, "normal": 2, "high": 3, "critical": 4}
+PRIORITY_WORDS: dict[int, str] = {level: word for word, level in PRIORITIES.items()}
 QUEUED_PRIORITY_DOC = ("Queue the job by priority (low | normal | high | critical, or 1-4): it then shares "
                        "MAX_CONCURRENT_JOBS with other queued jobs, best first. Absent: it starts at once.")
+
+
+def parse_priority_text(text: str) -> int | None:
+    """A priority written as text (a header, a command-line flag): one of the words or 1-4,
+    any case; None when it is neither."""
+    value = text.strip().lower()
+    if value in PRIORITIES:
+        return PRIORITIES[value]
+    return int(value) if value in ("1", "2", "3", "4") else None
 
 
 def priority_level(value: str | int | None) -> int:

@@ -25,7 +25,7 @@ from .errors import InvalidRequestError, JobTimeoutError, MedialensError, NotFou
 from .jobs import JobRecord, utc_now
 from .netguard import check_url
 from .schemas import (
-    PRIORITIES,
+    PRIORITY_WORDS,
     TERMINAL_STATUSES,
     ErrorInfo,
     ImageBatchRequest,
@@ -85,11 +85,7 @@ def submit_image_batch(request: ImageBatchRequest, max_processing_seconds: int, 
         priority=priority_level(request.priority),
     )
     svc.jobs.create(job)
-    try:
-        dispatch.launch(job, svc)
-    except Exception:
-        svc.jobs.mark_terminal(job_id, "failed", "start_failed", "the workflow could not be started")
-        raise
+    dispatch.launch(job, svc, accepted_now=True)
     return job_id
 
 
@@ -311,7 +307,6 @@ def video_status(job_id: str, svc: Services, tenant: str) -> dict[str, Any]:
 
 
 LOCATIONS = {IMAGE_BATCH: "/v1/images/{}", VIDEO: "/v1/videos/{}", MODERATION_BATCH: "/batch/jobs/{}"}
-PRIORITY_WORDS = {level: word for word, level in PRIORITIES.items()}
 
 
 def recent_jobs(svc: Services, tenant: str, limit: int) -> dict[str, Any]:

@@ -32,6 +32,13 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 2.0
+PORT_FILE = "moto-port"
+
+
+def remembered_port(root: Path) -> int | None:
+    """moto's port in the previous run of this state directory (read before moto starts)."""
+    path = Path(root) / PORT_FILE
+    return int(path.read_text()) if path.exists() else None
 
 
 def _to_json(value: Any) -> Any:
@@ -81,13 +88,9 @@ class StateDir:
 
     # ---- ports survive too: presigned upload URLs name moto's port ----
 
-    def remembered_port(self) -> int | None:
-        path = self.root / "moto-port"
-        return int(path.read_text()) if path.exists() else None
-
     def remember_port(self, port: int) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.root / "moto-port", str(port).encode())
+        _write_atomic(self.root / PORT_FILE, str(port).encode())
 
     # ---- load ----
 
@@ -194,7 +197,6 @@ class StateDir:
 def resume(svc: Any) -> dict[str, list[str]]:
     """After a restart: make every job that was in flight move again (see the module doc)."""
     from .. import dispatch, workflow
-    from ..jobs import JobRecord
     from ..schemas import TERMINAL_STATUSES
 
     svc.jobs.reset_dispatch()  # its slots named executions that no longer exist
@@ -208,13 +210,6 @@ def resume(svc: Any) -> dict[str, list[str]]:
         if job.kind == "video" and not job.media and not job.error_code:
             continue  # an upload ticket still waiting for its file: the upload starts it
         svc.jobs.restart(job.job_id)
-        fresh = JobRecord.model_validate({**job.model_dump(), "status": "queued", "completed_count": 0})
-        if job.priority:
-            dispatch.enqueue(fresh, svc)
-            resumed["requeued"].append(job.job_id)
-        else:
-            dispatch.launch(fresh, svc)
-            resumed["restarted"].append(job.job_id)
-    if resumed["requeued"]:
-        dispatch.wake(svc)
+        dispatch.launch(job, svc)  # a new execution, or back on its priority queue
+        resumed["requeued" if job.priority else "restarted"].append(job.job_id)
     return resumed

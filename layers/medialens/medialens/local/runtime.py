@@ -61,17 +61,17 @@ class LocalRuntime:
     def _moto_port_choice(self) -> int:
         """With a state directory, moto keeps its port across restarts when it can: presigned
         upload URLs handed out before the restart name it."""
-        if self._state_dir:
-            port_file = self._state_dir / "moto-port"
-            if port_file.exists():
-                port = int(port_file.read_text())
-                with socket.socket() as sock:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as moto's server does
-                    try:
-                        sock.bind(("127.0.0.1", port))
-                        return port
-                    except OSError:
-                        logger.warning("moto's previous port %s is taken; old upload URLs will not work", port)
+        from .persist import remembered_port
+
+        port = remembered_port(self._state_dir) if self._state_dir else None
+        if port:
+            with socket.socket() as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as moto's server does
+                try:
+                    sock.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    logger.warning("moto's previous port %s is taken; old upload URLs will not work", port)
         return free_port()
 
     def start(self) -> LocalRuntime:

@@ -89,7 +89,7 @@ def submit_video_body(body: bytes, max_seconds: int, webhook_url: str | None, we
         svc.media.delete(job.source_key)
         raise
     svc.jobs.create(job)
-    _start(job, svc)
+    dispatch.launch(job, svc, accepted_now=True)
     return job_id
 
 
