@@ -5,15 +5,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 HOST ?= 127.0.0.1
+# Every Python environment installs a lock file frozen (scripts/venv.sh; locks/README.md):
+# .venv from locks/medialens.txt, the tools below from their own. uv, the lock tool, comes
+# from locks/uv.txt through pip --require-hashes.
+UV_VENV := .tools/uv
+UV := $(UV_VENV)/bin/uv
+export UV := $(abspath $(UV))
 # SAM CLI (make lint: sam validate --lint) in a venv of its own: it pins boto3/botocore older
 # than moto's and ours. Validating needs a region, no account: no credentials, network or telemetry.
 SAM_VENV := .tools/sam
-SAM_CLI_VERSION := 1.170.0
-SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
+# PySceneDetect, the video benchmark's peer: it needs opencv-python, which must not meet
+# .venv's opencv-python-headless (both ship cv2/).
+PEERS_VENV := .tools/bench-peers
 SAM_OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u AWS_ENDPOINT_URL AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null SAM_CLI_TELEMETRY=0
 
-.PHONY: setup run test lint image-check bench clean system-packages test-packages
+.PHONY: setup run test lint image-check bench clean system-packages test-packages lock lock-check env-check
 
 ## setup: Python packages into .venv, npm tools, model files (cached; a second run is fast)
 setup: system-packages $(VENV)/.installed node_modules/.installed
@@ -39,11 +46,24 @@ system-packages:
 test-packages:
 	$(call apt-install,chromium chromium-driver)
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+$(UV): locks/uv.txt
+	$(PYTHON) -m venv $(UV_VENV)
+	echo '*' > $(dir $(UV_VENV)).gitignore
+	$(UV_VENV)/bin/pip install -q --no-deps --require-hashes -r locks/uv.txt
 	touch $@
+
+$(VENV)/.installed: locks/medialens.txt $(UV)
+	PYTHON=$(PYTHON) scripts/venv.sh $(VENV) locks/medialens.txt --project
+	touch $@
+
+## lock: recompile every lock file after editing pyproject.toml, locks/*.in or models/*.in
+lock: $(UV)
+	scripts/lock.sh
+
+## lock-check: fail if a lock is not what its inputs give, or .venv is not what its lock says
+lock-check: $(UV)
+	scripts/lock.sh --check
+	scripts/venv.sh --check $(VENV) locks/medialens.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -58,17 +78,18 @@ test: test-packages
 	$(BIN)/pytest -q
 
 ## lint: ruff, the template (cfn-lint; SAM's own transform and lint), every state machine
-lint: $(SAM_STAMP)
+lint: $(SAM_VENV)/.installed
 	$(BIN)/ruff check layers functions tests models benchmarks scripts
 	$(BIN)/cfn-lint template.yaml
 	$(SAM_OFFLINE) $(SAM_VENV)/bin/sam validate --lint --region us-east-1 --template-file template.yaml
 	for asl in statemachine/*.asl.json; do npx --no-install asl-validator --json-path $$asl --no-arn-check || exit 1; done
 
-$(SAM_STAMP):
-	$(PYTHON) -m venv $(SAM_VENV)
-	echo '*' > $(dir $(SAM_VENV)).gitignore
-	$(SAM_VENV)/bin/pip install -q --upgrade pip
-	$(SAM_VENV)/bin/pip install -q "aws-sam-cli==$(SAM_CLI_VERSION)"
+$(SAM_VENV)/.installed: locks/sam.txt $(UV)
+	PYTHON=$(PYTHON) scripts/venv.sh $(SAM_VENV) locks/sam.txt
+	touch $@
+
+$(PEERS_VENV)/.installed: locks/bench-peers.txt $(UV)
+	PYTHON=$(PYTHON) scripts/venv.sh $(PEERS_VENV) locks/bench-peers.txt
 	touch $@
 
 ## image-check: the analysis Dockerfile's build steps (scripts/image/) on this machine, as CI runs them
@@ -77,7 +98,7 @@ image-check:
 
 ## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
 ## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs)
-bench:
+bench: $(PEERS_VENV)/.installed
 	$(BIN)/python -m benchmarks.image_bench
 	$(BIN)/python -m benchmarks.batch_bench
 	$(PYTHON) models/fetch_models.py --only transnetv2

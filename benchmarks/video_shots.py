@@ -6,7 +6,8 @@ Accuracy (precision / recall / F1), per file and overall, separately for
   * the dev corpus's real videos (../shared/dev-corpus, manifest "videos"), and
   * synthetic clips built from that footage by benchmarks/video_media.py, "dev" split (seen while
     designing the detector) and "test" split (only ever reported),
-for: ours, PySceneDetect AdaptiveDetector and ContentDetector (defaults, OpenCV backend), and
+for: ours, PySceneDetect AdaptiveDetector and ContentDetector (defaults, OpenCV backend, run in
+.tools/bench-peers by benchmarks/pyscenedetect_runner.py: it needs opencv-python), and
 TransNetV2 when benchmarks/transnetv2_runner.py is present.
 
 Matching rules (the issue's): a ground-truth hard cut at k is hit by a predicted boundary at
@@ -32,10 +33,12 @@ Results also go to bench-results/video_shots.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import json
 import os
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -136,13 +139,27 @@ def ours(path: Path) -> list[Prediction]:
     return [(b.frame, b.type) for b in detect_shots(path).boundaries]
 
 
+PEERS_PYTHON = Path(__file__).resolve().parent.parent / ".tools" / "bench-peers" / "bin" / "python"
+
+
+@functools.cache
+def _peer_process() -> subprocess.Popen:
+    """benchmarks/pyscenedetect_runner.py in PySceneDetect's own environment (`make bench` makes it)."""
+    if not PEERS_PYTHON.exists():
+        raise RuntimeError(f"{PEERS_PYTHON} missing: `make bench` (or `make .tools/bench-peers/.installed`) makes it")
+    runner = Path(__file__).with_name("pyscenedetect_runner.py")
+    return subprocess.Popen([str(PEERS_PYTHON), str(runner)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
 def _pyscenedetect(detector_name: str) -> Callable[[Path], list[Prediction]]:
     def run(path: Path) -> list[Prediction]:
-        import scenedetect
-
-        detector = getattr(scenedetect, detector_name)()
-        scenes = scenedetect.detect(str(path), detector)
-        return [(int(start.frame_num), "?") for start, _ in scenes[1:]]
+        peer = _peer_process()
+        peer.stdin.write(json.dumps({"detector": detector_name, "path": str(path)}) + "\n")
+        peer.stdin.flush()
+        answer = json.loads(peer.stdout.readline() or '{"error": "PySceneDetect runner exited"}')
+        if "error" in answer:
+            raise RuntimeError(answer["error"])
+        return [(frame, "?") for frame in answer["starts"]]
 
     run.__name__ = detector_name
     return run

@@ -70,7 +70,9 @@ DEFAULT_BUILD_ENV = "tf"
 # used_by: "service" (the default: make setup, CI, the Docker image) or "bench" (benchmarks/ only).
 USED_BY = ("service", "bench")
 VENV_STAMP = ".medialens-requirements.sha256"
-PIP_INSTALL_ARGS = ["--no-deps", "--only-binary=:all:", "--disable-pip-version-check", "-q"]
+# The build locks are complete and hashed (`make lock` compiles models/requirements-build*.in):
+# install exactly them, verify every file, resolve nothing.
+PIP_INSTALL_ARGS = ["--no-deps", "--require-hashes", "--only-binary=:all:", "--disable-pip-version-check", "-q"]
 REQUIRED_KEYS = ("file", "sha256", "licence", "source", "converter")
 # Networks must document their tensors; data files (`"kind": "labels"` or "config") need not.
 MODEL_KEYS = ("input", "output")
@@ -286,6 +288,7 @@ def ensure_build_venv(venv: Path, build_env: str = DEFAULT_BUILD_ENV) -> Path:
     # whatever the repository's .gitignore lists.
     (venv / ".gitignore").write_text("*\n")
     run([str(py), "-m", "pip", "install", *PIP_INSTALL_ARGS, "-r", str(requirements)], stderr=subprocess.PIPE)
+    run([str(py), "-m", "pip", "check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stamp.write_text(want)
     log(f"  build venv ready in {time.monotonic() - t0:.0f}s")
     return py

@@ -5,8 +5,9 @@
 #   - apt: installs what is missing (normally nothing after `make setup`), keeps apt's lists;
 #   - models: DEST is a scratch copy of models/artifacts/ (`make setup` built those with the
 #     same script), so nothing is downloaded or converted twice;
-#   - python: resolves the image's requirements for its interpreter (CPython 3.12, glibc
-#     <= 2.28 wheels) instead of installing them: this machine's .venv has them for 3.11;
+#   - python: checks that locks/image.txt installs, hash-checked, from wheels for the image's
+#     interpreter (CPython 3.12, glibc <= 2.28) instead of installing it: this machine's .venv
+#     has the same pins for 3.11 (locks/medialens.txt);
 #   - smoke: this checkout's .venv and handlers, in a network namespace without network
 #     (unshare), which proves nothing is downloaded at run time.
 set -euo pipefail
@@ -27,7 +28,8 @@ scripts/image/models.sh "$scratch/models"
 step "stage function: apt packages"
 scripts/image/apt-install.sh apt-packages.txt
 step "stage function: python packages"
-scripts/image/python-packages.sh --check "$PYTHON"
+# Any pip can check the image's lock for another interpreter; .venv has none (uv made it).
+scripts/image/python-packages.sh --check python3
 step "stage function: smoke inference and entry points, offline"
 offline=(unshare -rn)
 "${offline[@]}" true 2>/dev/null || { echo "image-check: unshare -rn not permitted here; smoke runs with the network" >&2; offline=(); }
