@@ -11,6 +11,7 @@ HOST ?= 127.0.0.1
 UV_VENV := .tools/uv
 UV := $(UV_VENV)/bin/uv
 export UV := $(abspath $(UV))
+export UV_PYTHON_DOWNLOADS := never
 # SAM CLI (make lint: sam validate --lint) in a venv of its own: it pins boto3/botocore older
 # than moto's and ours. Validating needs a region, no account: no credentials, network or telemetry.
 SAM_VENV := .tools/sam
@@ -20,7 +21,7 @@ PEERS_VENV := .tools/bench-peers
 SAM_OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u AWS_ENDPOINT_URL AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null SAM_CLI_TELEMETRY=0
 
-.PHONY: setup run test lint image-check bench clean system-packages test-packages lock lock-check env-check
+.PHONY: setup run test lint image-check bench clean system-packages test-packages lock lock-check
 
 ## setup: Python packages into .venv, npm tools, model files (cached; a second run is fast)
 setup: system-packages $(VENV)/.installed node_modules/.installed
@@ -52,7 +53,7 @@ $(UV): locks/uv.txt
 	$(UV_VENV)/bin/pip install -q --no-deps --require-hashes -r locks/uv.txt
 	touch $@
 
-$(VENV)/.installed: locks/medialens.txt $(UV)
+$(VENV)/.installed: locks/medialens.txt pyproject.toml $(UV)
 	PYTHON=$(PYTHON) scripts/venv.sh $(VENV) locks/medialens.txt --project
 	touch $@
 

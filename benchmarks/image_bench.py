@@ -123,7 +123,7 @@ def main() -> int:
     import cv2
 
     os.environ["MEDIALENS_ONNX_THREADS"] = "1"
-    cv2.setNumThreads(1)  # one-core figures: OpenCV's DNN (the COCO detector) too
+    cv2.setNumThreads(1)  # one-core figures: OpenCV's resizes and colour conversions too
     photos, texts = corpus_photos(), corpus_text_images()
     report: dict = {"latency_ms_photos": latency(photos), "latency_ms_text_images": latency(texts)}
     print(f"\nlatency per image, one core ({REPEATS} repeats): {len(photos)} photos | {len(texts)} images with text")

@@ -7,8 +7,9 @@ The expected lists are short and incomplete (the cat's list has no "indoor"), so
 hits are meaningful here, not precision.
 
 Latency: the tags analyser alone (both models + the vocabulary), per image, over every
-corpus image, REPEATS times each; median and p90 in ms. `main()` pins OpenCV to one
-thread first (onnxruntime already uses one), so the figures are single-core. Wall-clock
+corpus image, REPEATS times each; median and p90 in ms. `main()` pins OpenCV (the resizes)
+to one thread first (onnxruntime, which runs both models, already uses one), so the figures are
+single-core. Wall-clock
 latency suffers when other processes share the cores; the process CPU time per image is
 reported beside it (with one thread it is what the wall time would be on an idle core).
 """

@@ -63,7 +63,7 @@ DEFAULT_VENV = REPO_ROOT / ".venv-build"
 DEFAULT_VENV_TORCH = REPO_ROOT / ".venv-build-torch"
 # build_env -> (requirements lock, what it is, for the log)
 BUILD_ENVS = {
-    "tf": (REQUIREMENTS, "TensorFlow, ~1.7 GB installed, about a minute on a fast link"),
+    "tf": (REQUIREMENTS, "TensorFlow, ~2.3 GB installed, about a minute on a fast link"),
     "torch": (REQUIREMENTS_TORCH, "PyTorch CPU, ~1.4 GB installed, about a minute"),
 }
 DEFAULT_BUILD_ENV = "tf"

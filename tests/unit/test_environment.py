@@ -89,6 +89,11 @@ def test_every_cv2_entry_point_the_analysers_call_exists():
     assert missing == [], f"the installed cv2 {cv2.__version__} lacks {missing}"
 
 
+def test_the_runtime_needs_no_opencv_dnn_importer():
+    """Every model runs through onnxruntime: nothing reads TensorFlow/Caffe graphs with OpenCV."""
+    assert not {name for name in _cv2_names_used() if name.startswith("dnn")}
+
+
 def test_direct_dependencies_are_locked_at_their_pins():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     lock = parse_lock(UNIVERSAL_LOCK)

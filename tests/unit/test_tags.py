@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,7 +12,15 @@ from medialens.analysis import tags as tags_module
 from medialens.analysis import vocabulary
 from medialens.analysis.decode import decode_image
 from medialens.analysis.modelfiles import model_path
-from medialens.analysis.tags import CLASS_FLOOR, Detection, TagsAnalyser, Vocabulary, vocabulary_problems
+from medialens.analysis.tags import (
+    CLASS_FLOOR,
+    DETECTOR_SIZE,
+    Detection,
+    TagsAnalyser,
+    Vocabulary,
+    class_nms,
+    vocabulary_problems,
+)
 from medialens.schemas import Tag
 from medialens.settings import DEFAULT_CRITICAL_TAGS, get_settings
 
@@ -126,6 +135,50 @@ def test_classifier_and_detector_see_the_pixels(tagger, corpus, labels):
     assert [d.label for d in detections if d.score >= 0.8] == ["cat"]
     left, top, right, bottom = next(d.box for d in detections if d.label == "cat")
     assert 0 <= left < right <= 1 and 0 <= top < bottom <= 1 and (right - left) * (bottom - top) > 0.2
+
+
+def test_detector_gives_what_the_tf_graph_gives(tagger, corpus):
+    # The frozen TF graph's own output on these pixels (benchmarks/ssd_onnx_vs_opencv.py): cat 0.9113,
+    # ymin, xmin, ymax, xmax = 0.0028, 0.0193, 0.9891, 0.9044.
+    image = decode_image((corpus / "images/general/skimage_chelsea_cat.png").read_bytes(), max_pixels=10**8)
+    small = cv2.resize(image.rgb, (DETECTOR_SIZE, DETECTOR_SIZE), interpolation=cv2.INTER_AREA)
+    [cat] = tagger.detect(small)
+    assert cat.label == "cat" and cat.score == pytest.approx(0.9113, abs=1e-3)
+    assert cat.box == pytest.approx((0.0193, 0.0028, 0.9044, 0.9891), abs=1e-3)
+
+
+# ---- the detector's non-max suppression (boxes ymin, xmin, ymax, xmax; score column 0 = background) ----
+
+
+def nms(boxes: list[list[float]], scores: list[list[float]], max_total: int = 100) -> list[tuple]:
+    return class_nms(np.array(boxes, np.float32), np.array(scores, np.float32), 0.5, 0.6, max_total)
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes_of_one_class():
+    out = nms([[0, 0, 1, 1], [0, 0, 1, 0.9]], [[0, 0.7], [0, 0.8]])
+    assert [(c, round(s, 3), b) for c, s, b in out] == [(1, 0.8, pytest.approx((0, 0, 1, 0.9)))]
+
+
+def test_nms_does_not_suppress_across_classes():
+    out = nms([[0, 0, 1, 1], [0, 0, 1, 0.9]], [[0, 0.7, 0], [0, 0, 0.8]])
+    assert [c for c, _, _ in out] == [2, 1]
+
+
+def test_nms_iou_threshold():
+    # IoU of [0,0,1,1] and [0,0,1,w] is w: 0.59 keeps both; 0.6 too (TF suppresses only IoU > threshold)
+    for width, kept in ((0.59, 2), (0.6, 2), (0.61, 1)):
+        assert len(nms([[0, 0, 1, 1], [0, 0, 1, width]], [[0, 0.9], [0, 0.8]])) == kept, width
+
+
+def test_nms_filters_clips_sorts_and_caps():
+    boxes = [[-0.2, 0.1, 0.5, 1.3], [0.6, 0.6, 0.9, 0.9], [0.1, 0.1, 0.2, 0.2], [1.1, 0, 1.5, 1], [0, 0, 0.3, 0.3]]
+    scores = [[0.99, 0.6], [0, 0.95], [0, 0.49], [0, 0.9], [0.9, 0.5]]
+    # background column ignored, 0.49 below min_score, box 3 has no area left inside the image
+    out = nms(boxes, scores)
+    assert [(c, round(s, 2)) for c, s, _ in out] == [(1, 0.95), (1, 0.6), (1, 0.5)]
+    assert out[1][2] == pytest.approx((0, 0.1, 0.5, 1))  # clipped to the image
+    assert len(nms(boxes, scores, max_total=2)) == 2
+    assert nms(boxes, np.zeros((5, 91)).tolist()) == []
 
 
 # ---- the vocabulary ------------------------------------------------------------------------

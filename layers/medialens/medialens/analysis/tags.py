@@ -3,7 +3,8 @@
 Two models look at the same downscaled pixels:
 
 * EfficientNet-Lite3 (int8, 280×280) gives a softmax over the 1000 ImageNet classes.
-* SSD-MobileNetV2 (COCO, 300×300, run by OpenCV's dnn module) gives boxes for 80 classes.
+* SSD-MobileNetV2 (COCO, 300×300, ONNX) gives boxes for 80 classes; its non-max suppression,
+  which the TF graph did in a loop, runs here in numpy (``class_nms``).
 
 ``vocabulary.py`` maps both to plain words and closes them under a hand-made hypernym
 graph. How a word's probability is computed (docs/tags.md has the reasoning):
@@ -31,7 +32,6 @@ noisy-or: both models see the same pixels, so their errors are not independent).
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,7 +59,6 @@ from .vocabulary import (
 CLASSIFIER = "efficientnet_lite3"
 CLASSIFIER_LABELS = "imagenet_labels"
 DETECTOR = "ssd_mobilenet_v2_coco"
-DETECTOR_CONFIG = "ssd_mobilenet_v2_coco_config"
 CLASSIFIER_SIZE = 280
 DETECTOR_SIZE = 300
 # An ImageNet class contributes to its words only from this probability on (5 steps of
@@ -240,6 +239,39 @@ def vocabulary_problems(imagenet_names: Sequence[str]) -> list[str]:
     return problems
 
 
+def class_nms(boxes: np.ndarray, scores: np.ndarray, min_score: float, iou_threshold: float,
+              max_total: int) -> list[tuple[int, float, tuple[float, float, float, float]]]:
+    """Per-class greedy NMS as the TF graph's BatchMultiClassNonMaxSuppression does it.
+
+    boxes (N, 4) ymin, xmin, ymax, xmax; scores (N, C), column = class id, 0 = background.
+    Returns (class id, score, clipped box) by descending score. Like the graph: boxes are
+    clipped to the image (0..1) and those left with no area dropped before the NMS, a box is
+    suppressed by a kept one of its class when their IoU exceeds iou_threshold (ties in score:
+    lower index first), and the best max_total of all classes are kept (the graph's cap of
+    100 per class never binds below a total cap of 100).
+
+    The graph's NMS takes every box scoring above 0.3; here only those >= min_score (0.5) go
+    through, which keeps exactly the graph's detections >= min_score: greedy NMS visits a
+    class's boxes from the best down, so whether a box survives depends only on the boxes
+    kept before it, all scoring at least as much; the caps, too, keep the best ones first.
+    """
+    boxes = np.clip(boxes, 0.0, 1.0)
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    kept: list[tuple[int, float, tuple[float, float, float, float]]] = []
+    for class_id in range(1, scores.shape[1]):
+        candidates = np.flatnonzero((scores[:, class_id] >= min_score) & (areas > 0))
+        order = candidates[np.argsort(-scores[candidates, class_id], kind="stable")]
+        while order.size:
+            best, order = order[0], order[1:]
+            kept.append((class_id, float(scores[best, class_id]), tuple(float(v) for v in boxes[best])))
+            top_left = np.maximum(boxes[best, :2], boxes[order, :2])
+            bottom_right = np.minimum(boxes[best, 2:], boxes[order, 2:])
+            inter = np.prod(np.clip(bottom_right - top_left, 0.0, None), axis=1)
+            order = order[inter / (areas[best] + areas[order] - inter) <= iou_threshold]
+    kept.sort(key=lambda k: -k[1])  # stable: equal scores stay in class order, as the graph's top-k
+    return kept[:max_total]
+
+
 @register("tags")
 class TagsAnalyser:
     def __init__(self) -> None:
@@ -257,10 +289,12 @@ class TagsAnalyser:
                      if i >= len(detector_labels) or detector_labels[i] != name}
             if wrong:
                 raise ValueError(f"COCO_LABELS disagree with the manifest's {DETECTOR} labels at {wrong}")
-        self._detector = cv2.dnn.readNetFromTensorflow(str(model_path(DETECTOR)), str(model_path(DETECTOR_CONFIG)))
-        # A cv2.dnn.Net keeps its input as state (setInput, then forward): one caller at a
-        # time. (onnxruntime sessions are safe to share.)
-        self._detector_lock = threading.Lock()
+        self._detector = onnx_session(DETECTOR)
+        detector = model_spec(DETECTOR)
+        self._detector_input = detector["input"]["name"]
+        self._detector_outputs = [detector["output"][key]["name"] for key in ("boxes", "scores")]
+        nms = detector["output"]["nms"]
+        self._nms = (float(nms["iou_threshold"]), int(nms["max_total_detections"]))
 
     def class_probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """ImageNet softmax (1000,) for RGB pixels of any size (squashed to 280×280, uint8)."""
@@ -270,16 +304,17 @@ class TagsAnalyser:
 
     def detect(self, pixels: np.ndarray) -> list[Detection]:
         """COCO detections scoring at least DETECTION_MIN_SCORE (RGB pixels, squashed to 300×300)."""
-        blob = cv2.dnn.blobFromImage(pixels, size=(DETECTOR_SIZE, DETECTOR_SIZE), swapRB=False, crop=False)
-        with self._detector_lock:
-            self._detector.setInput(blob)
-            out = self._detector.forward().reshape(-1, 7)
+        if pixels.shape[:2] != (DETECTOR_SIZE, DETECTOR_SIZE):
+            pixels = cv2.resize(pixels, (DETECTOR_SIZE, DETECTOR_SIZE), interpolation=cv2.INTER_AREA)
+        feed = {self._detector_input: pixels[np.newaxis].astype(np.float32)}
+        boxes, scores = self._detector.run(self._detector_outputs, feed)
+        iou_threshold, max_total = self._nms
         detections = []
-        for _, class_id, score, left, top, right, bottom in out:
-            label = COCO_LABELS.get(int(class_id))
-            if label is not None and score >= DETECTION_MIN_SCORE:
-                box = tuple(float(np.clip(v, 0.0, 1.0)) for v in (left, top, right, bottom))
-                detections.append(Detection(label, float(score), box))  # type: ignore[arg-type]
+        for class_id, score, (top, left, bottom, right) in class_nms(boxes[0], scores[0], DETECTION_MIN_SCORE,
+                                                                     iou_threshold, max_total):
+            label = COCO_LABELS.get(class_id)
+            if label is not None:
+                detections.append(Detection(label, score, (left, top, right, bottom)))
         return detections
 
     def analyse(self, image: DecodedImage) -> dict[str, Any]:
