@@ -52,7 +52,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from onnx_canonical import canonicalise
+from onnx_canonical import canonicalise, pin_fields
 
 MODEL_JS = "dist/models/mobilenet_v2/model.min.js"
 SHARD_JS = "dist/models/mobilenet_v2/group1-shard1of1.min.js"
@@ -155,7 +155,6 @@ def build_keras(model: dict, weights: dict[str, np.ndarray]):
 
 
 def to_onnx(keras_model):
-    import onnx
     import tensorflow as tf
     import tf2onnx
 
@@ -174,21 +173,19 @@ def to_onnx(keras_model):
     g.input[0].type.tensor_type.shape.dim[0].dim_param = "N"
     g.output[0].type.tensor_type.shape.dim[0].dim_param = "N"
     canonicalise(g)
-    g.name = "nsfwjs_mobilenet_v2"
-    g.doc_string = ""
-    # Pin every free-text field so the bytes depend only on the graph.
-    proto.producer_name = "medialens nsfwjs_to_onnx"
-    proto.producer_version = f"tf2onnx {tf2onnx.__version__}"
-    proto.doc_string = "nsfwjs@4.3.0 mobilenet_v2 (MIT, Infinite Red), converted from tfjs layers model"
-    proto.model_version = 1
-    del proto.metadata_props[:]
-    for k, v in (
-        ("labels", ",".join(LABELS)),
-        ("input_range", "RGB float32 in [0,1] (pixel/255), NHWC 224x224"),
-        ("source", "npm nsfwjs@4.3.0 dist/models/mobilenet_v2"),
-    ):
-        proto.metadata_props.add(key=k, value=v)
-    onnx.checker.check_model(proto, full_check=True)
+    pin_fields(
+        proto,
+        graph_name="nsfwjs_mobilenet_v2",
+        producer="medialens nsfwjs_to_onnx",
+        producer_version=f"tf2onnx {tf2onnx.__version__}",
+        doc="nsfwjs@4.3.0 mobilenet_v2 (MIT, Infinite Red), converted from tfjs layers model",
+        meta=(
+            ("labels", ",".join(LABELS)),
+            ("input_range", "RGB float32 in [0,1] (pixel/255), NHWC 224x224"),
+            ("source", "npm nsfwjs@4.3.0 dist/models/mobilenet_v2"),
+        ),
+        clear_defaults=False,
+    )
     return proto
 
 

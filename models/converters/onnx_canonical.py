@@ -132,3 +132,29 @@ def clear_default_fields(msg) -> None:
             and value == field.default_value
         ):
             msg.ClearField(field.name)
+
+
+def pin_fields(proto, *, graph_name: str, producer: str, producer_version: str, doc: str,
+               meta: tuple[tuple[str, str], ...] = (), clear_defaults: bool = True) -> None:
+    """Fix every free-text field so the bytes depend only on the graph, then check the model.
+
+    Node doc strings (tf2onnx's stack traces) are emptied; clear_defaults=True then also
+    clears fields explicitly set to their default (clear_default_fields). nsfwjs_to_onnx
+    passes False: its published sha256 was made without that step.
+    """
+    import onnx
+
+    for node in proto.graph.node:
+        node.doc_string = ""
+    proto.graph.name = graph_name
+    proto.graph.doc_string = ""
+    proto.producer_name = producer
+    proto.producer_version = producer_version
+    proto.doc_string = doc
+    proto.model_version = 1
+    del proto.metadata_props[:]
+    for key, value in meta:
+        proto.metadata_props.add(key=key, value=value)
+    if clear_defaults:
+        clear_default_fields(proto)
+    onnx.checker.check_model(proto, full_check=True)

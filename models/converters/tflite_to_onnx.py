@@ -50,7 +50,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from onnx_canonical import canonicalise, clear_default_fields
+from onnx_canonical import canonicalise, pin_fields
 
 SELF_CHECK_SAMPLES = 3
 
@@ -88,26 +88,13 @@ def rename_io(g, renames: dict[str, str]) -> None:
 
 
 def convert(tflite: Path, opset: int, renames: dict[str, str], graph_name: str, doc: str, meta: list[tuple[str, str]]):
-    import onnx
     import tf2onnx
 
     proto, _ = tf2onnx.convert.from_tflite(str(tflite), opset=opset)
-    g = proto.graph
-    rename_io(g, renames)
-    for node in g.node:
-        node.doc_string = ""
-    canonicalise(g, structural_names=True)
-    g.name = graph_name
-    g.doc_string = ""
-    proto.producer_name = "medialens tflite_to_onnx"
-    proto.producer_version = f"tf2onnx {tf2onnx.__version__}"
-    proto.doc_string = doc
-    proto.model_version = 1
-    del proto.metadata_props[:]
-    for k, v in meta:
-        proto.metadata_props.add(key=k, value=v)
-    clear_default_fields(proto)
-    onnx.checker.check_model(proto, full_check=True)
+    rename_io(proto.graph, renames)
+    canonicalise(proto.graph, structural_names=True)
+    pin_fields(proto, graph_name=graph_name, producer="medialens tflite_to_onnx",
+               producer_version=f"tf2onnx {tf2onnx.__version__}", doc=doc, meta=tuple(meta))
     return proto
 
 

@@ -4,18 +4,51 @@ a webhook receiver on 127.0.0.1. Both bind loopback and stop when the session en
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from medialens.local.runtime import LocalRuntime
+from medialens.local.runtime import LocalRuntime, free_port
 from medialens.schemas import TERMINAL_STATUSES
 from tests.conftest import jpeg_bytes
+
+REPO = Path(__file__).resolve().parents[2]
+# what a user's shell has: none of the variables the in-process test runtime has set
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MEDIALENS_", "MOTO_"))}
+
+
+@contextlib.contextmanager
+def serve_process(state_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`medialens serve` in a process of its own, as a user runs it: (process, base URL).
+    Killed on exit if still running."""
+    port = free_port()
+    proc = subprocess.Popen([str(REPO / ".venv/bin/medialens"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--state-dir", str(state_dir), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**CLEAN_ENV, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while time.monotonic() < deadline and "listening on" not in line:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                pytest.fail("medialens serve exited before listening")
+        assert f"http://127.0.0.1:{port}" in line
+        yield proc, f"http://127.0.0.1:{port}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 @pytest.fixture(scope="session")

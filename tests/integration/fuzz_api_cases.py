@@ -12,21 +12,33 @@ from __future__ import annotations
 import json
 import os
 import sys
+from types import SimpleNamespace
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
 from medialens.api import openapi_json
+from tests.integration.conftest import serve_process
 
 pytestmark = pytest.mark.integration
 # hypothesis describes lambdas by parsing their source with `ast`, deep inside nested strategy
-# validation; near the default recursion limit CPython 3.11 then raises "AST constructor recursion
-# depth mismatch" (seen in CI-like runs). More headroom avoids it.
+# validation: keep headroom below the recursion limit.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))
 EXAMPLES = int(os.environ.get("MEDIALENS_FUZZ_EXAMPLES", "30"))
 schema = schemathesis.openapi.from_dict(json.loads(openapi_json()))
 TRIED: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """The service in a process of its own. Before 3.11.9, CPython keeps the `ast` module's
+    recursion depth in one interpreter-wide counter: hypothesis parsing a lambda's source
+    while a service thread formats a traceback (3.11's traceback module parses the failing
+    line) resets it under the other's feet, and one of them raises "AST constructor
+    recursion depth mismatch" (seen in CI-like runs, with the service's threads in-process)."""
+    with serve_process(tmp_path_factory.mktemp("fuzz-state"), "--allow-private-urls") as (_, url):
+        yield SimpleNamespace(url=url)
 
 
 @schema.parametrize()

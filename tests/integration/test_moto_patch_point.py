@@ -27,3 +27,13 @@ def test_invocations_run_our_handlers_and_report_errors_like_lambda(service):
     error = json.loads(ok["Payload"].read())
     assert ok.get("FunctionError") == "Handled"
     assert error["errorType"] == "NotFoundError" and "missing" in error["errorMessage"]
+
+
+def test_asynchronous_invokes_answer_at_once_and_keep_the_outcome_to_themselves(service):
+    """InvocationType=Event: Lambda queues the call and answers 202; the function's failure is
+    not the caller's (moto alone would run it first and report it)."""
+    client = boto3.client("lambda")
+    queued = client.invoke(FunctionName="StartJobFunction", InvocationType="Event",
+                           Payload=json.dumps({"job_id": "missing"}))
+    assert queued["StatusCode"] == 202
+    assert "FunctionError" not in queued

@@ -3,7 +3,8 @@
 moto runs Lambda code only in Docker. We replace the private method
 `moto.awslambda.models.LambdaFunction._invoke_lambda` (moto==5.2.5, pinned in
 pyproject.toml) with one that imports the function's handler from the path template.yaml
-gives and calls it. Every invocation path then runs the real code: Lambda-ARN tasks in
+gives and calls it, and wrap `LambdaFunction.invoke` so asynchronous invokes do not block
+their caller. Every invocation path then runs the real code: Lambda-ARN tasks in
 the state machine, `lambda:invoke`, S3 notifications and direct invokes. Failures are
 returned as {"errorType", "errorMessage"}, so Retry/Catch match Python exception class
 names exactly as on AWS. tests/integration/test_moto_patch_point.py fails loudly if the
@@ -22,6 +23,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,9 @@ from .template import ACCOUNT, REGION, Template
 
 logger = logging.getLogger(__name__)
 PATCH_TARGET = "moto.awslambda.models.LambdaFunction._invoke_lambda"
+INVOKE_TARGET = "moto.awslambda.models.LambdaFunction.invoke"
+# Asynchronous invokes run at most this many at a time (the dispatcher, mostly).
+EVENT_WORKERS = 4
 
 
 @dataclass
@@ -104,14 +109,31 @@ class InProcessLambdas:
 
 
 def install_moto_patch(lambdas: InProcessLambdas) -> None:
-    """Route every moto Lambda invocation to the in-process handlers."""
+    """Route every moto Lambda invocation to the in-process handlers.
+
+    moto runs an asynchronous invoke (InvocationType=Event) to its end before it answers;
+    Lambda queues it and answers 202 at once. `LambdaFunction.invoke` is wrapped so Event
+    invokes run on a small pool of their own, as on AWS: an API request that wakes the
+    dispatcher does not wait for the dispatcher's work (or its lease) under the request."""
     from moto.awslambda.models import LambdaFunction
 
     original = LambdaFunction.__dict__.get("_invoke_lambda")
     if original is None or list(inspect.signature(original).parameters) != ["self", "event"]:
         raise RuntimeError(f"{PATCH_TARGET} moved or changed shape: check the pinned moto version")
+    invoke = LambdaFunction.__dict__.get("invoke")
+    if invoke is None or list(inspect.signature(invoke).parameters) != [
+            "self", "body", "request_headers", "response_headers"]:
+        raise RuntimeError(f"{INVOKE_TARGET} moved or changed shape: check the pinned moto version")
+    events = ThreadPoolExecutor(max_workers=EVENT_WORKERS, thread_name_prefix="lambda-event")
 
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         return lambdas.invoke(self.function_name, event)
 
+    def _invoke(self: Any, body: str, request_headers: Any, response_headers: Any) -> str | bytes:
+        if request_headers.get("x-amz-invocation-type") != "Event":
+            return invoke(self, body, request_headers, response_headers)
+        events.submit(lambdas.invoke, self.function_name, body)  # failures are logged by invoke()
+        return ""
+
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
