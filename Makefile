@@ -18,6 +18,8 @@ SAM_VENV := .tools/sam
 # PySceneDetect, the video benchmark's peer: it needs opencv-python, which must not meet
 # .venv's opencv-python-headless (both ship cv2/).
 PEERS_VENV := .tools/bench-peers
+# RapidOCR, the OCR benchmark's peer: it needs opencv-python-headless, so not beside PySceneDetect.
+OCR_PEERS_VENV := .tools/ocr-peers
 SAM_OFFLINE := env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	-u AWS_ENDPOINT_URL AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null SAM_CLI_TELEMETRY=0
 
@@ -93,18 +95,25 @@ $(PEERS_VENV)/.installed: locks/bench-peers.txt $(UV)
 	PYTHON=$(PYTHON) scripts/venv.sh $(PEERS_VENV) locks/bench-peers.txt
 	touch $@
 
+$(OCR_PEERS_VENV)/.installed: locks/ocr-peers.txt $(UV)
+	PYTHON=$(PYTHON) scripts/venv.sh $(OCR_PEERS_VENV) locks/ocr-peers.txt
+	touch $@
+
 ## image-check: the analysis Dockerfile's build steps (scripts/image/) on this machine, as CI runs them
 image-check:
 	scripts/image/check.sh
 
 ## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
-## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs)
-bench: $(PEERS_VENV)/.installed
+## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs),
+## then multilingual OCR (held-out split) beside plain Tesseract and RapidOCR
+bench: $(PEERS_VENV)/.installed $(OCR_PEERS_VENV)/.installed
+	scripts/image/apt-install.sh benchmarks/apt-packages-bench.txt
 	$(BIN)/python -m benchmarks.image_bench
 	$(BIN)/python -m benchmarks.batch_bench
 	$(PYTHON) models/fetch_models.py --only transnetv2
 	$(BIN)/python -m benchmarks.video_shots
 	$(BIN)/python -m benchmarks.video_bench
+	$(BIN)/python -m benchmarks.ocr_multilingual --split test
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .tools

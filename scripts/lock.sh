@@ -24,6 +24,7 @@ LOCKS=(
   "locks/image.txt | pyproject.toml | $IMAGE_TARGET --extra image -c locks/medialens.txt"
   "layers/medialens/requirements.txt | pyproject.toml | $IMAGE_TARGET -c locks/medialens.txt"
   "locks/bench-peers.txt | locks/bench-peers.in | --universal --python-version 3.11 -c locks/medialens.txt"
+  "locks/ocr-peers.txt | locks/ocr-peers.in | --universal --python-version 3.11 -c locks/medialens.txt"
   "locks/sam.txt | locks/sam.in | --universal --python-version 3.11"
   "locks/uv.txt | locks/uv.in | --universal --python-version 3.11"
   "models/requirements-build.txt | models/requirements-build.in | --universal --python-version 3.11"

@@ -21,7 +21,7 @@ PACKAGE = REPO / "layers" / "medialens" / "medialens"
 UNIVERSAL_LOCK = REPO / "locks" / "medialens.txt"
 # Locks compiled with the universal lock as constraint (scripts/lock.sh): its subsets.
 SUBSET_LOCKS = [REPO / "locks" / "image.txt", REPO / "layers" / "medialens" / "requirements.txt",
-                REPO / "locks" / "bench-peers.txt"]
+                REPO / "locks" / "bench-peers.txt", REPO / "locks" / "ocr-peers.txt"]
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
 _HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
@@ -116,7 +116,7 @@ def test_subset_locks_agree_with_the_universal_lock(subset: Path):
     for name in sorted(shared):
         assert part[name][0] == universal[name][0], f"{subset.name}: {name} {part[name][0]} vs {universal[name][0]}"
         assert part[name][1] and part[name][1] <= universal[name][1], f"{subset.name}: {name} hashes differ"
-    if subset.name != "bench-peers.txt":  # the peer's own packages (opencv-python) are its alone
+    if subset.name not in ("bench-peers.txt", "ocr-peers.txt"):  # the peers' own packages are theirs alone
         assert shared == set(part), f"{subset.name} pins packages the universal lock lacks: {set(part) - shared}"
 
 
