@@ -147,9 +147,12 @@ def language_ok(found: str | None, truth: str) -> bool:
 # ---- methods ------------------------------------------------------------------------------------
 
 
-def service_packs() -> list[str]:
-    """The Tesseract packs the service installs: the tesseract-ocr-* lines of apt-packages.txt."""
+def service_packs() -> list[str] | None:
+    """The Tesseract packs the service installs: the tesseract-ocr-* lines of apt-packages.txt;
+    None for tesseract-ocr-all (every pack Debian has)."""
     lines = [line.strip() for line in (REPO / "apt-packages.txt").read_text().splitlines()]
+    if "tesseract-ocr-all" in lines:
+        return None
     return sorted(line.removeprefix("tesseract-ocr-").replace("-", "_") for line in lines
                   if line.startswith("tesseract-ocr-"))
 
@@ -188,8 +191,9 @@ class Ours:
         cv2.setNumThreads(1)
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._prefix = os.environ.get("TESSDATA_PREFIX")
-        if packs == "service":  # as the service runs: only the packs apt-packages.txt installs
-            os.environ["TESSDATA_PREFIX"] = str(restricted_tessdata(service_packs()))
+        wanted = service_packs()
+        if packs == "service" and wanted is not None:  # as the service runs: only the packs it installs
+            os.environ["TESSDATA_PREFIX"] = str(restricted_tessdata(wanted))
         else:
             self.label = LABELS["ours_installed"]
         from medialens.analysis import analyser
@@ -432,8 +436,10 @@ def tables(summary: dict[str, Any], methods: list[str]) -> str:
 # ---- main ---------------------------------------------------------------------------------------
 
 
-def select(manifest: dict[str, Any], split: str, pages_per_language: int | None) -> list[dict[str, Any]]:
-    items = [it for it in manifest["items"] if split == "all" or it["split"] == split]
+def select(manifest: dict[str, Any], split: str, pages_per_language: int | None,
+           kinds: set[str] | None = None) -> list[dict[str, Any]]:
+    items = [it for it in manifest["items"] if (split == "all" or it["split"] == split)
+             and (not kinds or it["kind"] in kinds)]
     if pages_per_language is not None:
         kept, seen = [], Counter[str]()
         for it in items:
@@ -509,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--media", type=Path, default=ocr_media.DEFAULT_OUT)
     parser.add_argument("--pages-per-language", type=int, default=None,
                         help="at most this many pages per language (of those in the split)")
+    parser.add_argument("--kinds", default="", help="comma-separated, of page,title_frame,sign (default: all)")
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS), help="comma-separated, of " + ",".join(METHODS))
     parser.add_argument("--all-packs-sample", type=int, default=0,
                         help="also run Tesseract with every installed pack on the first N items (slow)")
@@ -534,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     started = time.perf_counter()
     measured = provenance()  # before the run: what the analyser's code was when it started
-    items = select(manifest, args.split, args.pages_per_language)
+    items = select(manifest, args.split, args.pages_per_language, {k for k in args.kinds.split(",") if k})
     progress(f"{len(items)} items ({args.split} split) from {args.media}")
     results: dict[str, dict[str, dict[str, Any]]] = {}
     info: dict[str, Any] = {}

@@ -38,29 +38,17 @@ from PIL import Image
 
 from . import register
 from .decode import DecodedImage
+from .languages import BY_PACK, LANGUAGES, Language, char_script, installed_packs, script_of, scripts, text_script
 from .modelfiles import model_spec, onnx_session
 from .text_detect import TextBox, TextDetector, config_from_spec, crop
+from .text_recognise import TextRecogniser, ctc_labels
 
 LOG = logging.getLogger(__name__)
 
 MODEL = "ppocr_det"
 DETECTOR_MAX_SIDE = 640
 
-# ISO 639-1 → Tesseract pack; only the installed packs are used (tesseract --list-langs).
-PACKS = {
-    "en": "eng", "de": "deu", "fr": "fra", "es": "spa", "it": "ita", "pt": "por", "nl": "nld",
-    "pl": "pol", "cs": "ces", "sv": "swe", "da": "dan", "nb": "nor", "fi": "fin", "tr": "tur",
-    "hu": "hun", "ro": "ron", "ru": "rus", "uk": "ukr", "bg": "bul", "sr": "srp", "el": "ell",
-    "zh": "chi_sim", "ja": "jpn", "ko": "kor", "ar": "ara", "he": "heb", "hi": "hin", "th": "tha",
-}
-# Script (OSD's names) → its languages; the first installed one is the script's first-pass pack.
-SCRIPTS = {
-    "Latin": ("en", "de", "fr", "es", "it", "pt", "nl", "pl", "cs", "sv", "da", "nb", "fi", "tr", "hu", "ro"),
-    "Cyrillic": ("ru", "uk", "bg", "sr"),
-    "Japanese": ("ja",), "Han": ("zh",), "Hangul": ("ko",), "Greek": ("el",), "Arabic": ("ar",),
-    "Hebrew": ("he",), "Devanagari": ("hi",), "Thai": ("th",),
-}
-SCRIPT_ALIASES = {"Katakana": "Japanese", "Hiragana": "Japanese"}
+# Languages, packs and scripts: analysis/languages.py (only the installed packs are used).
 
 # Document or photo.
 DOC_MIN_LINES = 8
@@ -76,30 +64,48 @@ MIN_BOX_SCORE = 0.6
 MIN_BOX_ASPECT = 1.5  # long/short side: single blobs (a cup, a leaf) are not lines of text
 MIN_TEXT_HEIGHT = 8  # px in the image; Tesseract cannot read smaller
 MAX_PHOTO_LINES = 60
-# Each box is read as these crops, the surest reading wins: (shrink of the box per side as a
-# share of its height — the detector's margin catches sign borders —, crop height in px).
+# Photo lines are read by the PP-OCRv6 recogniser first (analysis/text_recognise.py). Its
+# reading stands alone when it is in a script it was measured to read (Latin, Han, kana) at
+# ≥ RECOGNISER_SURE confidence and holds no Greek letter (it reads Greek as Latin lookalikes
+# at up to 0.98): on the dev crops no reading of another script passed that gate
+# (docs/ocr.md). Every other line is read by Tesseract with LINE_SCRIPTS' packs at once
+# (each word takes the surest pack), and the surer reading of the two is kept.
+RECOGNISER = "ppocr_rec"
+RECOGNISER_SCRIPTS = frozenset({"Latin", "HanS", "HanT", "Japanese"})
+RECOGNISER_SURE = 0.95
+RECOGNISER_MIN_CONFIDENCE = 0.80  # below, a recogniser line is dropped (0..1)
+# Scripts Tesseract reads in photos, beside eng: the world's most written ones that the
+# recogniser lacks, each with its first installed pack; Greek with its script model, which
+# (unlike `ell` beside `rus`) tells Greek capitals from Cyrillic ones. Scripts not listed are
+# read on documents only, where OSD names them.
+LINE_SCRIPTS = ("Cyrillic", "Greek", "Arabic", "Devanagari", "Bengali", "Hangul", "Thai", "Hebrew",
+                "Tamil", "Georgian", "Armenian")
+LINE_SCRIPT_MODELS = frozenset({"Greek"})
+# Tesseract reads each box as these crops, the surest reading wins: (shrink of the box per
+# side as a share of its height — the detector's margin catches sign borders —, height in px).
 CROP_VARIANTS = ((0.1, 48), (0.1, 64))
-# Other scripts are tried on boxes the detector is sure of and `eng` is not.
-SCRIPT_TRY_MIN_SCORE = 0.75
-SCRIPT_TRY_BELOW_CONFIDENCE = 85.0
-SCRIPT_MARGIN = 10.0  # another script's reading must beat `eng`'s by this much
 # What a line (photos) or paragraph (documents) needs to be kept.
 MIN_LINE_CONFIDENCE = 60.0
 MIN_PARAGRAPH_CONFIDENCE = 50.0
-MIN_BLOCK_LETTERS = 3
+MIN_BLOCK_CHARACTERS = 3  # letters and digits ("GM 125"); a Han character counts 2 ("日语")
 MIN_LETTER_SHARE = 0.5  # letters + digits among the non-space characters
 # Language.
 MIN_LANGID_LETTERS = 10  # py3langid is junk below this
+MIN_SCRIPT_LETTERS = 3  # a script with one identifiable language names it from this many letters
 MIN_LANGID_PROBABILITY = 0.5
 HOMOGENEOUS_PROBABILITY = 0.95  # a paragraph this sure is one language; otherwise line by line
 RERUN_MIN_SHARE = 0.10  # share of a page's letters a language needs to take part in the second pass
 MAX_PACKS = 4
 RELOAD_MIN_CONFIDENCE_GAIN = -5.0  # a re-read with the language's own pack may cost this much confidence
 TESSERACT_TIMEOUT_S = 120
+# Tesseract's kor model returns many Hangul syllables as words of their own: on the dev
+# Korean lines a true word space was ≥ 0.40 line heights wide, a split inside a word ≤ 0.34.
+HANGUL_WORD_GAP = 0.38
 
 _CJK = "\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff]")
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -125,6 +131,11 @@ def letters(text: str) -> int:
     return sum(1 for ch in text if unicodedata.category(ch)[0] == "L")
 
 
+def characters(text: str) -> int:
+    """Letters and digits, a Han character counting 2 (it carries what a Latin word does)."""
+    return sum(1 for ch in text if unicodedata.category(ch)[0] in "LN") + len(_HAN.findall(text))
+
+
 def letter_share(text: str) -> float:
     chars = [ch for ch in text if not ch.isspace()]
     if not chars:
@@ -132,11 +143,16 @@ def letter_share(text: str) -> float:
     return sum(1 for ch in chars if unicodedata.category(ch)[0] in "LN") / len(chars)
 
 
-def join_words(words: list[str]) -> str:
-    """Words → a line: a space between words, none between two CJK characters."""
+def join_words(words: list[str], gaps: list[float | None] | None = None) -> str:
+    """Words → a line: a space between words, none between two CJK characters, and none
+    between two Hangul words closer than HANGUL_WORD_GAP line heights (`gaps`: each word's
+    distance from the previous one over its height; Tesseract's kor splits syllables)."""
     out = ""
-    for word in words:
-        if out and not (_CJK_CHAR.match(out[-1]) and _CJK_CHAR.match(word[0])):
+    for n, word in enumerate(words):
+        gap = gaps[n] if gaps else None
+        cjk = _CJK_CHAR.match(out[-1:]) and _CJK_CHAR.match(word[0])
+        syllable = gap is not None and gap < HANGUL_WORD_GAP and _HANGUL.match(out[-1:]) and _HANGUL.match(word[0])
+        if out and not (cjk or syllable):
             out += " "
         out += word
     return out
@@ -147,14 +163,33 @@ class OcrAnalyser:
     def __init__(self) -> None:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract's OpenMP: one core per task
         self._detector = TextDetector(onnx_session(MODEL), config_from_spec(model_spec(MODEL), DETECTOR_MAX_SIDE))
-        installed = set(pytesseract.get_languages(config=""))
+        installed = installed_packs()
         if not {"osd", "eng"} <= installed:
             raise RuntimeError(f"Tesseract needs the osd and eng packs (installed: {sorted(installed)})")
-        self.languages = {code: pack for code, pack in PACKS.items() if pack in installed}
+        # Script → its installed languages, most written first; language code → its first pack.
+        self.scripts = {script: tuple(x for x in rows if x.pack in installed) for script, rows in scripts().items()}
+        self.scripts = {script: rows for script, rows in self.scripts.items() if rows}
+        self.languages: dict[str, str] = {}
+        for language in LANGUAGES:
+            if language.pack in installed:
+                self.languages.setdefault(language.base, language.pack)
+        session = onnx_session(RECOGNISER)
+        self._recogniser = TextRecogniser(session, ctc_labels(model_spec(RECOGNISER), session))
+        self._line_packs = ("eng", *(script if script in LINE_SCRIPT_MODELS and script in installed
+                                     else self.scripts[script][0].pack
+                                     for script in LINE_SCRIPTS if script in self.scripts))
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
         self._langid = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
         self._langid.set_languages(sorted(set(self.languages) & set(self._langid.labels)))
+        # Script -> the installed languages in it that py3langid can name (not grc, yi, ...).
+        self._identifiable = {script: ({x.base for x in rows} & set(self._langid.labels)) or {x.base for x in rows}
+                              for script, rows in self.scripts.items()}
+        # A prior over each script's languages, Zipf over the table's order (most written
+        # first): with 40 Latin languages competing, a short English line is otherwise
+        # spread over Latin, Frisian and Afrikaans; long text outweighs it.
+        self._prior = {script: {code: 1.0 / (1 + n) for n, code in enumerate(dict.fromkeys(x.base for x in rows))}
+                       for script, rows in self.scripts.items()}
 
     # ---- entry point ------------------------------------------------------------------
 
@@ -187,14 +222,14 @@ class OcrAnalyser:
         rotate, script = self.orientation_and_script(gray)
         if rotate:
             gray = np.ascontiguousarray(np.rot90(gray, k=-(rotate // 90)))  # OSD's "Rotate" is clockwise
-        codes = self._script_codes(script)
-        if not codes:
+        rows = self.scripts.get(script, ())
+        if not rows:
             LOG.info("no Tesseract pack for script %s: no text read", script)
             return []
         page = Image.fromarray(gray)
-        packs = self._first_packs(codes)
+        packs = self._first_packs(rows)
         blocks = self._read_page(page, packs)
-        better = self._second_packs(blocks, codes, packs)
+        better = self._second_packs(blocks, rows, packs)
         if better:
             blocks = self._read_page(page, better)
         return self._finish(blocks, merge=True)
@@ -207,17 +242,17 @@ class OcrAnalyser:
             LOG.info("OSD failed (%s): assuming an upright Latin page", str(err).strip()[:120])
             return 0, "Latin"
         script = str(osd.get("script", "Latin"))
-        return int(osd.get("rotate", 0)) % 360, SCRIPT_ALIASES.get(script, script)
+        return int(osd.get("rotate", 0)) % 360, script_of(script)
 
     def _read_page(self, page: Image.Image, packs: tuple[str, ...]) -> list[Block]:
         lang = "+".join(packs)
         data = _tesseract(pytesseract.image_to_data, page, lang=lang, config="--psm 3")
-        paragraphs: dict[tuple[int, int], dict[int, list[tuple[str, float]]]] = {}
+        paragraphs: dict[tuple[int, int], dict[int, list[Word]]] = {}
         for i, word in enumerate(data["text"]):
             word, conf = word.strip(), float(data["conf"][i])
             if data["level"][i] == 5 and word and conf >= 0:
                 key = (data["block_num"][i], data["par_num"][i])
-                paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append((word, conf))
+                paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append((word, conf, _box(data, i)))
         blocks = []
         for lines in paragraphs.values():
             block = Block([_line(words, lang) for _, words in sorted(lines.items())])
@@ -235,41 +270,74 @@ class OcrAnalyser:
         if not boxes:
             return []
         boxes = sorted(boxes, key=lambda b: -b.score)[:MAX_PHOTO_LINES]
-        crops = [_crop_variants(rgb, b) for b in boxes]
-        readings = self._read_lines(crops, ("eng",))
-        unsure = [i for i, (b, line) in enumerate(zip(boxes, readings, strict=True)) if b.score >= SCRIPT_TRY_MIN_SCORE
-                  and (line is None or line.confidence < SCRIPT_TRY_BELOW_CONFIDENCE)]
+        readings = self._recognise(rgb, boxes)
+        unsure = [i for i, line in enumerate(readings) if not _recogniser_sure(line)]
+        crops: dict[int, list[np.ndarray]] = {i: _crop_variants(rgb, boxes[i]) for i in unsure}
         if unsure:
-            for packs in self._other_scripts():
-                for i, line in zip(unsure, self._read_lines([crops[i] for i in unsure], packs), strict=True):
-                    current = readings[i]
-                    if line is not None and (current is None or line.confidence >= current.confidence + SCRIPT_MARGIN):
-                        readings[i] = line
+            tesseract = self._read_lines([crops[i] for i in unsure], self._line_packs)
+            for i, line in zip(unsure, tesseract, strict=True):
+                readings[i] = _surer(readings[i], line)
         kept = [i for i, line in enumerate(readings) if line is not None and _line_ok(line)]
         layout = group_boxes([boxes[i] for i in kept])
         blocks = [[[kept[i] for i in row] for row in block] for block in layout]
-        self._reread_in_own_language(blocks, crops, readings)
+        self._reread_in_own_language(rgb, boxes, blocks, crops, readings)
         return self._finish([_photo_block(block, readings) for block in blocks], merge=False)
 
-    def _reread_in_own_language(self, blocks: list[list[list[int]]], crops: list[list[np.ndarray]],
-                                readings: list[Line | None]) -> None:
-        """Read a block again with its language's pack (German read with `eng`: ü → u); keep
-        the new reading of a line unless it is much less sure."""
+    def _recognise(self, rgb: np.ndarray, boxes: list[TextBox]) -> list[Line | None]:
+        """The recogniser's reading of each box; a steep box (text turned by 90° or 270°,
+        which the box cannot tell apart) is read both ways and the surer way kept."""
+        crops, owner = [], []
+        for i, box in enumerate(boxes):
+            line = crop(rgb, box)
+            crops.append(line)
+            owner.append(i)
+            if abs(box.angle) > 45:
+                crops.append(np.ascontiguousarray(line[::-1, ::-1]))
+                owner.append(i)
+        best: list[Line | None] = [None] * len(boxes)
+        for i, (text, confidence) in zip(owner, self._recogniser.read(crops), strict=True):
+            text = " ".join(text.split())
+            current = best[i]
+            if text and (current is None or 100 * confidence > current.confidence):
+                best[i] = Line(text, 100 * confidence, RECOGNISER)
+        return best
+
+    def _reread_in_own_language(self, rgb: np.ndarray, boxes: list[TextBox], blocks: list[list[list[int]]],
+                                crops: dict[int, list[np.ndarray]], readings: list[Line | None]) -> None:
+        """Read a block Tesseract read with several packs again with its language's pack
+        (German read with `eng`: ü → u; Hebrew beside Thai look-alikes). A block is one
+        script: a line in another script takes the new reading, other lines keep theirs
+        unless it is hardly less sure."""
         todo: dict[str, list[int]] = {}
         for block in blocks:
             lines = [line for row in block for line in (readings[i] for i in row) if line is not None]
-            found = self._identify("\n".join(line.text for line in lines))
-            if found is None or found[0] not in self.languages:
+            text = "\n".join(line.text for line in lines if line.pack != RECOGNISER)
+            if not text:
+                continue  # the recogniser read it all, diacritics included
+            script = text_script(text)
+            found = self._identify(text)
+            pack = self._pack(found[0], script) if found else None
+            if pack is None and script in self.scripts:
+                pack = self.scripts[script][0].pack
+            if pack is None:
                 continue
-            pack = self.languages[found[0]]
-            used = {line.pack for line in lines}
-            if used != {pack} and _same_script(found[0], used, self.languages):
+            used = {p for line in lines if line.pack != RECOGNISER for p in line.pack.split("+")}
+            if used != {pack} and BY_PACK[pack].script in {_pack_script(p) for p in used}:
                 todo.setdefault(pack, []).extend(i for row in block for i in row)
         for pack, indices in todo.items():
+            script = BY_PACK[pack].script
+            for i in indices:
+                if i not in crops:
+                    crops[i] = _crop_variants(rgb, boxes[i])
             for i, line in zip(indices, self._read_lines([crops[i] for i in indices], (pack,)), strict=True):
                 old = readings[i]
-                if line is not None and old is not None and _line_ok(line) \
-                        and line.confidence >= old.confidence + RELOAD_MIN_CONFIDENCE_GAIN:
+                if line is None or old is None or not _line_ok(line):
+                    continue
+                # A line keeps its reading unless the new one has fewer letters of other scripts
+                # than the block's: "Hoopo пожаловать" is Добро read as Latin look-alikes.
+                other_script = _foreign_letters(line.text, script) < _foreign_letters(old.text, script)
+                if other_script or (old.pack != RECOGNISER
+                                    and line.confidence >= old.confidence + RELOAD_MIN_CONFIDENCE_GAIN):
                     readings[i] = line
 
     def _read_lines(self, crops: list[list[np.ndarray]], packs: tuple[str, ...]) -> list[Line | None]:
@@ -286,11 +354,11 @@ class OcrAnalyser:
             listing = Path(tmp) / "crops.txt"  # a text file listing images: Tesseract reads each as a page
             listing.write_text("\n".join(paths) + "\n")
             data = _tesseract(pytesseract.image_to_data, str(listing), lang=lang, config="--psm 7")
-        words: dict[int, list[tuple[str, float]]] = {}
+        words: dict[int, list[Word]] = {}
         for i, word in enumerate(data["text"]):
             word, conf = word.strip(), float(data["conf"][i])
             if data["level"][i] == 5 and word and conf >= 0:
-                words.setdefault(int(data["page_num"][i]) - 1, []).append((word, conf))
+                words.setdefault(int(data["page_num"][i]) - 1, []).append((word, conf, _box(data, i)))
         best: list[Line | None] = [None] * len(crops)
         for page, page_words in words.items():
             if page < len(owner):
@@ -302,23 +370,16 @@ class OcrAnalyser:
 
     # ---- languages --------------------------------------------------------------------
 
-    def _script_codes(self, script: str) -> tuple[str, ...]:
-        return tuple(code for code in SCRIPTS.get(script, ()) if code in self.languages)
+    def _pack(self, code: str, script: str | None) -> str | None:
+        """The installed pack of language `code` in `script` (Serbian: srp or srp_latn)."""
+        rows = self.scripts.get(script or "", ())
+        return next((x.pack for x in rows if x.base == code), None)
 
-    def _first_packs(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+    def _first_packs(self, rows: tuple[Language, ...]) -> tuple[str, ...]:
         """A page's first pass: the script's main pack, plus `eng` for other scripts than Latin
         (Cyrillic or Japanese documents quote Latin text, which rus and jpn read badly)."""
-        first = self.languages[codes[0]]
+        first = rows[0].pack
         return (first,) if first == "eng" else (first, "eng")
-
-    def _other_scripts(self) -> list[tuple[str, ...]]:
-        """The main pack of every installed script but Latin, e.g. [("rus",), ("jpn",), ("chi_sim",)]."""
-        out = []
-        for script, codes in SCRIPTS.items():
-            installed = [c for c in codes if c in self.languages]
-            if script != "Latin" and installed:
-                out.append((self.languages[installed[0]],))
-        return out
 
     def _language_share(self, blocks: list[Block]) -> Counter[str]:
         """Label every line with its language; letters per language over all blocks."""
@@ -330,15 +391,16 @@ class OcrAnalyser:
                     share[line.language] += letters(line.text)
         return share
 
-    def _second_packs(self, blocks: list[Block], codes: tuple[str, ...],
+    def _second_packs(self, blocks: list[Block], rows: tuple[Language, ...],
                       used: tuple[str, ...]) -> tuple[str, ...] | None:
         """Packs for a second pass over a page whose text is in languages the first did not use."""
         share = self._language_share(blocks)
         total = sum(share.values())
+        own = {x.base: x.pack for x in reversed(rows)}  # the script's first pack of each language
         wanted = [code for code, n in share.most_common() if n >= RERUN_MIN_SHARE * total
-                  and (code in codes or code == "en") and code in self.languages][:MAX_PACKS]
-        packs = tuple(self.languages[code] for code in wanted)
-        if packs and "eng" not in packs and codes[0] != "en":  # as in the first pass: Latin quotes
+                  and (code in own or code == "en") and code in self.languages][:MAX_PACKS]
+        packs = tuple(own.get(code) or self.languages[code] for code in wanted)
+        if packs and "eng" not in packs and rows[0].base != "en":  # as in the first pass: Latin quotes
             packs = (*packs[:MAX_PACKS - 1], "eng")
         return packs if packs and not set(packs) <= set(used) else None
 
@@ -363,15 +425,35 @@ class OcrAnalyser:
                 following = line.language = line.language or following
 
     def _identify(self, text: str) -> tuple[str, float] | None:
-        """(ISO 639-1 code, probability), or None for too little text or an unsure guess."""
+        """(ISO 639-1 code, probability), or None for too little text or an unsure guess.
+
+        Only the languages written in the text's script compete (its letters' Unicode
+        script): Latin text is never called Russian. A script with one installed language
+        the identifier knows (Hebrew, Thai, Hangul, ...) names it from MIN_SCRIPT_LETTERS
+        letters on; text too short for the identifier in a script of two (Greek: el, grc)
+        takes the more written one; in a script many languages share (Latin, Cyrillic,
+        Arabic, Devanagari) it gets no code rather than a guess. Longer text: py3langid's
+        probabilities over the script's languages times a Zipf prior (self._prior)."""
         if _KANA.search(text):
             return "ja", 1.0
         han = len(_HAN.findall(text))
         if han and 2 * han >= letters(text):
             return ("zh" if "zh" in self.languages or "ja" not in self.languages else "ja"), 0.9
-        if letters(text) < MIN_LANGID_LETTERS:
+        script = text_script(text) or ""
+        codes = self._identifiable.get(script, set())
+        if len(codes) == 1:
+            return (next(iter(codes)), 1.0) if letters(text) >= MIN_SCRIPT_LETTERS else None
+        if letters(text) < MIN_LANGID_LETTERS:  # too short to identify: a script of two languages
+            if len(codes) == 2 and letters(text) >= MIN_SCRIPT_LETTERS:  # (el/grc) means its first
+                return self.scripts[script][0].base, MIN_LANGID_PROBABILITY
             return None
-        code, probability = self._langid.classify(text)
+        prior = self._prior.get(script, {})
+        ranked = sorted(((code, p * prior[code]) for code, p in self._langid.rank(text) if code in codes),
+                        key=lambda x: -x[1])
+        total = sum(p for _, p in ranked)
+        if not ranked or total <= 0:
+            return None
+        code, probability = ranked[0][0], ranked[0][1] / total
         return (code, float(probability)) if probability >= MIN_LANGID_PROBABILITY else None
 
     def _finish(self, blocks: list[Block], merge: bool) -> list[Block]:
@@ -400,7 +482,7 @@ class OcrAnalyser:
                 else:
                     merged.append(run)
             runs = merged
-        return [run for run in runs if letters(run.text) >= MIN_BLOCK_LETTERS
+        return [run for run in runs if characters(run.text) >= MIN_BLOCK_CHARACTERS
                 and letter_share(run.text) >= MIN_LETTER_SHARE]
 
 
@@ -424,17 +506,20 @@ def is_document(boxes: list[TextBox], height: int, width: int) -> bool:
     return len(boxes) >= DOC_MIN_LINES and coverage >= DOC_MIN_COVERAGE
 
 
-def _same_script(code: str, packs: set[str], languages: dict[str, str]) -> bool:
-    """Is language `code` in the script of the packs a text was read with?"""
-    pack_script = {languages[c]: s for s, codes in SCRIPTS.items() for c in codes if c in languages}
-    target = pack_script.get(languages[code])
-    return any(pack_script.get(p) == target for lang in packs for p in lang.split("+"))
+Word = tuple[str, float, tuple[int, int, int]]  # text, confidence, (left, right, height) in px
 
 
-def _line(words: list[tuple[str, float]], pack: str) -> Line:
-    weight = sum(len(w) for w, _ in words)
-    confidence = sum(len(w) * c for w, c in words) / weight if weight else 0.0
-    return Line(join_words([w for w, _ in words]), confidence, pack)
+def _box(data: dict[str, Any], i: int) -> tuple[int, int, int]:
+    return int(data["left"][i]), int(data["left"][i]) + int(data["width"][i]), int(data["height"][i])
+
+
+def _line(words: list[Word], pack: str) -> Line:
+    weight = sum(len(w) for w, _, _ in words)
+    confidence = sum(len(w) * c for w, c, _ in words) / weight if weight else 0.0
+    gaps: list[float | None] = [None]
+    for (_, _, (_, right, _)), (_, _, (left, _, height)) in zip(words, words[1:], strict=False):
+        gaps.append((left - right) / max(1, height))
+    return Line(join_words([w for w, _, _ in words], gaps), confidence, pack)
 
 
 def _confidence(lines: list[Line]) -> float:
@@ -443,7 +528,35 @@ def _confidence(lines: list[Line]) -> float:
 
 
 def _line_ok(line: Line) -> bool:
-    return line.confidence >= MIN_LINE_CONFIDENCE and letter_share(line.text) >= MIN_LETTER_SHARE
+    least = 100 * RECOGNISER_MIN_CONFIDENCE if line.pack == RECOGNISER else MIN_LINE_CONFIDENCE
+    return line.confidence >= least and letter_share(line.text) >= MIN_LETTER_SHARE
+
+
+def _recogniser_sure(line: Line | None) -> bool:
+    """A recogniser reading that needs no second opinion (see RECOGNISER_SURE)."""
+    return line is not None and line.confidence >= 100 * RECOGNISER_SURE \
+        and text_script(line.text) in RECOGNISER_SCRIPTS and not any(char_script(ch) == "Greek" for ch in line.text)
+
+
+def _surer(recognised: Line | None, tesseract: Line | None) -> Line | None:
+    """The recogniser's reading against Tesseract's for a line the recogniser is unsure of:
+    Tesseract's when it found a script the recogniser cannot read, else the recogniser's if
+    it is in its scripts and confident enough, else Tesseract's."""
+    if tesseract is not None and text_script(tesseract.text) not in (None, *RECOGNISER_SCRIPTS) \
+            and tesseract.confidence >= MIN_LINE_CONFIDENCE:
+        return tesseract
+    if recognised is not None and text_script(recognised.text) in RECOGNISER_SCRIPTS and _line_ok(recognised):
+        return recognised
+    return tesseract
+
+
+def _foreign_letters(text: str, script: str) -> int:
+    return sum(1 for ch in text if char_script(ch) not in (None, script))
+
+
+def _pack_script(pack: str) -> str:
+    """The script a pack or script model reads (script models are named after their script)."""
+    return BY_PACK[pack].script if pack in BY_PACK else pack
 
 
 def _photo_block(block: list[list[int]], readings: list[Line | None]) -> Block:
