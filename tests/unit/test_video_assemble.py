@@ -52,6 +52,20 @@ def test_ocr_reads_merge_over_time():
         ("EXIT", {"start_seconds": 3.0, "end_seconds": 4.0})]
 
 
+def test_ocr_over_time_votes_the_reading_and_bridges_a_missed_sample():
+    title = "Peach Project presents"
+    reads = [title, "Peach Project presen", title, None, title, "Peach Proiect presents"]
+    samples = [{"t": float(i), "ocr": [] if r is None else [{"full_text": r, "language_code": "en"}]}
+               for i, r in enumerate(reads)]
+    samples += [{"t": 6.0, "ocr": []}, {"t": 7.0, "ocr": []}, {"t": 8.0, "ocr": [{"full_text": title}]}]
+    out = ocr_over_time(samples, sample_interval=1.0, duration=9.0)
+    # three samples read it whole: that wins over the clipped and the misread one; the one
+    # missing sample (t=3) is bridged, two (t=6, 7) end the segment
+    assert [(r["full_text"], r["language_code"], r["time_segment"]) for r in out] == [
+        (title, "en", {"start_seconds": 0.0, "end_seconds": 6.0}),
+        (title, None, {"start_seconds": 8.0, "end_seconds": 9.0})]
+
+
 def test_sections_group_alike_scenes_and_rate_activity():
     scenes = [{"start_seconds": float(i), "end_seconds": float(i + 1)} for i in range(4)]
     cat = [{"tag": "cat", "probability": 0.9}]

@@ -7,14 +7,15 @@
    poster); anything else is a *photo*.
 3. Documents: Tesseract OSD (`--psm 0`) gives the rotation (0/90/180/270) and the script;
    the page is turned upright and read with `--psm 3` in the script's languages.
-4. Photos: each detector box is cut out along its minimum-area rectangle (deskewed) and
-   read with `--psm 7` (one line), all crops in one Tesseract process, first with `eng`;
-   confident text boxes that `eng` reads poorly are read again with the other scripts'
-   packs and the surest reading wins. Lines close together form one text block.
-5. Languages: py3langid restricted to the installed packs, per paragraph or line; CJK
-   from the characters; text under 10 letters takes the image's language (or null).
-   Text found to be in another language of its script than the pack used (German read
-   with `eng`) is read again with that language's pack.
+4. Photos (and video frames): each detector box is cut out along its minimum-area
+   rectangle (deskewed) and read by the PP-OCRv6 recogniser; a reading in Latin, Han or
+   kana it is sure of stands; the other lines are read by Tesseract (`--psm 7`, all crops
+   in one process) with `eng` and the main packs of LINE_SCRIPTS at once, whose letters
+   name the script. Lines close together form one text block, read again with its
+   script's and language's pack where Tesseract read it.
+5. Languages (analysis/languages.py): py3langid among the installed languages of the
+   text's script, per paragraph or line; CJK from the characters; text too short to tell
+   takes its script's language where two at most write it, else the image's (or null).
 
 docs/ocr.md explains the rules, thresholds and what they cost.
 """

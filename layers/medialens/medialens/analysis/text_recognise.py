@@ -2,9 +2,9 @@
 
 Where Tesseract reads a line crop with one language pack at a time, this network reads
 Chinese (both forms), Japanese kana, Latin with diacritics, Greek, digits and symbols with
-one model, and was trained on photos and screen text (light on dark included). Which of
-the two reads which script better is measured (`python -m benchmarks.ocr_multilingual`,
-docs/ocr.md) before the analyser uses either for it.
+one model, and was trained on photos and screen text (light on dark included). The OCR
+analyser reads photo and video-frame lines with it first, for the scripts where it beat
+Tesseract (`python -m benchmarks.ocr_recognisers`, docs/ocr.md).
 
 Pre- and post-processing follow RapidOCR's `ch_ppocr_rec` (manifest entry `ppocr_rec`):
 BGR crops scaled to height 48 keeping their aspect ratio, batched by width with zero

@@ -27,11 +27,12 @@ from __future__ import annotations
 import difflib
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 SECTION_SIMILARITY = 0.35
 OCR_SIMILARITY = 0.8
+OCR_MAX_MISSED = 1  # samples a text may be missing from and still be one segment
 CRITICAL_SAMPLE_SHARE = 1 / 3
 
 
@@ -115,7 +116,10 @@ def _normal(text: str) -> str:
 
 
 def ocr_over_time(samples: list[dict[str, Any]], sample_interval: float, duration: float) -> list[dict[str, Any]]:
-    """Consecutive samples with (nearly) the same text become one time segment."""
+    """Samples showing (nearly) the same text become one time segment, read as the most
+    frequent reading among them (one frame's "Peach Project presen" loses to three frames'
+    "Peach Project presents"; ties go to the longest). A run survives OCR_MAX_MISSED samples
+    without its text (a frame mid-fade, a missed read) and then ends at its last sighting."""
     open_runs: list[dict[str, Any]] = []
     closed: list[dict[str, Any]] = []
     for sample in samples:
@@ -125,25 +129,35 @@ def ocr_over_time(samples: list[dict[str, Any]], sample_interval: float, duratio
             text = _normal(read["full_text"])
             if not text:
                 continue
-            match = next((run for run in open_runs if difflib.SequenceMatcher(
-                None, run["_norm"], text).ratio() >= OCR_SIMILARITY), None)
-            if match is None:
-                match = {"_norm": text, "full_text": read["full_text"], "language_code": read.get("language_code"),
-                         "start": t, "end": t}
-                open_runs.append(match)
-            match["end"] = t
-            if len(read["full_text"]) > len(match["full_text"]):
-                match["full_text"] = read["full_text"]  # the fullest reading wins
-            seen.append(match)
-        for run in [r for r in open_runs if r not in seen]:
-            open_runs.remove(run)
-            closed.append(run)
+            candidates = [(difflib.SequenceMatcher(None, _normal(_vote(run["reads"])), text).ratio(), n)
+                          for n, run in enumerate(open_runs) if not any(run is s for s in seen)]
+            ratio, n = max(candidates, default=(0.0, -1))
+            if ratio >= OCR_SIMILARITY:
+                run = open_runs[n]
+            else:
+                run = {"reads": [], "languages": [], "start": t}
+                open_runs.append(run)
+            run.update(end=t, missed=0)
+            run["reads"].append(read["full_text"])
+            run["languages"].append(read.get("language_code"))
+            seen.append(run)
+        for run in [r for r in open_runs if not any(r is s for s in seen)]:
+            run["missed"] += 1
+            if run["missed"] > OCR_MAX_MISSED:
+                open_runs.remove(run)
+                closed.append(run)
     closed += open_runs
-    closed.sort(key=lambda run: (run["start"], run["_norm"]))
-    return [{"language_code": run["language_code"], "full_text": run["full_text"],
-             "time_segment": {"start_seconds": round(run["start"], 3),
-                              "end_seconds": round(min(duration, run["end"] + sample_interval), 3)}}
-            for run in closed]
+    out = [{"language_code": _vote([x for x in run["languages"] if x] or [None]), "full_text": _vote(run["reads"]),
+            "time_segment": {"start_seconds": round(run["start"], 3),
+                             "end_seconds": round(min(duration, run["end"] + sample_interval), 3)}}
+           for run in closed]
+    return sorted(out, key=lambda r: (r["time_segment"]["start_seconds"], _normal(r["full_text"])))
+
+
+def _vote(values: list[Any]) -> Any:
+    """The most frequent value; among equals the longest (a clipped reading is the shorter)."""
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], len(v or "")))
 
 
 # ---- sections -------------------------------------------------------------------------------------
