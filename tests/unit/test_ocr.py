@@ -123,6 +123,7 @@ def test_no_text_detected_means_no_tesseract_call(analyser, corpus, monkeypatch)
 
     for name in ("image_to_data", "image_to_osd", "image_to_string"):
         monkeypatch.setattr(ocr_module.pytesseract, name, forbidden)
+    monkeypatch.setattr(ocr_module.pytesseract.pytesseract, "run_tesseract", forbidden)
     image = load(corpus, "images/general/skimage_chelsea_cat.png")
     assert analyser._detector.detect(image.rgb) == []
     assert analyser.analyse(image) == {"ocr_results": []}
@@ -133,6 +134,7 @@ def test_a_tesseract_failure_costs_the_ocr_only(analyser, corpus, monkeypatch, c
         raise ocr_module.pytesseract.TesseractError(1, "simulated crash")
 
     monkeypatch.setattr(ocr_module.pytesseract, "image_to_data", broken)
+    monkeypatch.setattr(ocr_module.pytesseract.pytesseract, "run_tesseract", broken)  # pages: tsv + text in one run
     assert analyser.analyse(load(corpus, "ocr/pdf_pages/debian_history_en_p7.png")) == {"ocr_results": []}
     assert "simulated crash" in caplog.text
     # a Latin photo needs no Tesseract: the recogniser alone reads it

@@ -53,12 +53,12 @@ DETECTOR_MAX_SIDE = 640
 
 # Document or photo.
 DOC_MIN_LINES = 8
-DOC_MIN_COVERAGE = 0.10
+DOC_MIN_COVERAGE = 0.05  # sparse pages (short paragraphs on A4) cover 7-10 %; no photo has ≥ 8 lines
 # Document pages are scaled so that the detector's median line box is about this high
 # (Tesseract's sweet spot; a 600 dpi scan is read ~4× faster), unless within 0.7–1.4× of it.
 PAGE_LINE_HEIGHT = 40.0
 PAGE_SCALE_LIMITS = (0.35, 2.0)
-PAGE_SCALE_KEEP = (0.7, 1.4)
+PAGE_SCALE_KEEP = (0.9, 1.1)  # 0.7-1.4 kept 56 px Korean lines, which psm 3 then half lost
 PAGE_MAX_SIDE = 4096
 # Photo boxes worth reading.
 MIN_BOX_SCORE = 0.6
@@ -99,6 +99,27 @@ RERUN_MIN_SHARE = 0.10  # share of a page's letters a language needs to take par
 MAX_PACKS = 4
 RELOAD_MIN_CONFIDENCE_GAIN = -5.0  # a re-read with the language's own pack may cost this much confidence
 TESSERACT_TIMEOUT_S = 120
+# Documents: OSD's turn counts from Tesseract's own min_orientation_margin on (below it,
+# Tesseract ignores it too: an upright Armenian page came out "Rotate: 180" at 6.5).
+MIN_ORIENTATION_CONFIDENCE = 7.0
+# OSD's model knows 16 scripts (no Georgian, Armenian, Ethiopic, ...) and names a script
+# it cannot read as one it can (Georgian → Arabic, Armenian/Serbian → Latin, Hebrew → Thai).
+# A first pass less sure than this has its script checked: the main pack of every installed
+# script reads the page's largest detector lines (their first SCRIPT_CHECK_WIDTH line
+# heights) and one that beats OSD's script by SCRIPT_CHECK_MARGIN takes its place. Clean
+# pages read at 81-96 on the benchmark's dev pages, pages in the wrong script at 6-42 (tha:
+# 75, it reads every script at 60-80); the check costs ~2.5 s.
+SCRIPT_CHECK_BELOW_CONFIDENCE = 70.0
+SCRIPT_CHECK_LINES = 2
+SCRIPT_CHECK_WIDTH = 8
+SCRIPT_CHECK_MARGIN = 10.0
+# OSD's "Han" is Simplified or Traditional: chi_tra must read the largest lines this much
+# surer than chi_sim (Traditional page 93 vs 84, Simplified 72 vs 73).
+HAN_CHECK_LINES = 3
+HANT_MARGIN = 5.0
+# A detector line of a document that the page reading covers less than this much of
+# (psm 3's layout analysis loses short lines, Korean ones most) is read as a line.
+RECOVER_BELOW_COVERAGE = 0.5
 # Tesseract's kor model returns many Hangul syllables as words of their own: on the dev
 # Korean lines a true word space was ≥ 0.40 line heights wide, a split inside a word ≤ 0.34.
 HANGUL_WORD_GAP = 0.38
@@ -122,6 +143,7 @@ class Line:
 class Block:
     lines: list[Line]
     language: str | None = None
+    top: float = 0.0  # documents: where it starts on the page (px), to put recovered lines in order
 
     @property
     def text(self) -> str:
@@ -165,6 +187,7 @@ class OcrAnalyser:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Tesseract's OpenMP: one core per task
         self._detector = TextDetector(onnx_session(MODEL), config_from_spec(model_spec(MODEL), DETECTOR_MAX_SIDE))
         installed = installed_packs()
+        self._installed = installed
         if not {"osd", "eng"} <= installed:
             raise RuntimeError(f"Tesseract needs the osd and eng packs (installed: {sorted(installed)})")
         # Script → its installed languages, most written first; language code → its first pack.
@@ -207,12 +230,14 @@ class OcrAnalyser:
         if not boxes:
             return []
         if is_document(boxes, rgb.shape[0], rgb.shape[1]):
-            return self.read_document(rgb, line_height=float(np.median([b.height for b in boxes])))
+            return self.read_document(rgb, line_height=float(np.median([b.height for b in boxes])), boxes=boxes)
         return self.read_photo(rgb, boxes)
 
     # ---- documents --------------------------------------------------------------------
 
-    def read_document(self, rgb: np.ndarray, line_height: float | None = None) -> list[Block]:
+    def read_document(self, rgb: np.ndarray, line_height: float | None = None,
+                      boxes: list[TextBox] | None = None) -> list[Block]:
+        """`boxes`: the detector's lines (image px), for the script checks and lost lines."""
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if line_height:  # Tesseract reads best (and a big scan fastest) with lines ~40 px high
             scale = float(np.clip(PAGE_LINE_HEIGHT / line_height, *PAGE_SCALE_LIMITS))
@@ -223,17 +248,83 @@ class OcrAnalyser:
         rotate, script = self.orientation_and_script(gray)
         if rotate:
             gray = np.ascontiguousarray(np.rot90(gray, k=-(rotate // 90)))  # OSD's "Rotate" is clockwise
+        if script == "HanS" and boxes and "HanS" in self.scripts and "HanT" in self.scripts:
+            script = self._han_script(rgb, boxes)
+        page = Image.fromarray(gray)
         rows = self.scripts.get(script, ())
+        packs = self._first_packs(rows) if rows else ()
+        reading = self._read_page(page, packs) if packs else PageReading([], 0.0, [])
+        if boxes and reading.confidence < SCRIPT_CHECK_BELOW_CONFIDENCE:
+            found = self._check_script(rgb, boxes, script)
+            if found != script:
+                LOG.info("OSD's script %s read at %.0f: reading the page as %s", script, reading.confidence, found)
+                script, rows = found, self.scripts[found]
+                packs = self._first_packs(rows)
+                reading = self._read_page(page, packs)
         if not rows:
             LOG.info("no Tesseract pack for script %s: no text read", script)
             return []
-        page = Image.fromarray(gray)
-        packs = self._first_packs(rows)
-        blocks = self._read_page(page, packs)
-        better = self._second_packs(blocks, rows, packs)
+        better = self._second_packs(reading.blocks, rows, packs)
         if better:
-            blocks = self._read_page(page, better)
+            reading = self._read_page(page, better)
+        blocks = reading.blocks
+        if boxes and not rotate:
+            blocks = self._recover_lines(rgb, boxes, gray.shape[1] / rgb.shape[1], reading, better or packs)
         return self._finish(blocks, merge=True)
+
+    def _sureness(self, crops: list[list[np.ndarray]], candidates: list[str]) -> dict[str, float]:
+        """Script → confidence of its main pack on the crops (`--psm 7`, one run per script)."""
+        out = {}
+        for script in candidates:
+            lines = [line for line in self._read_lines(crops, (self.scripts[script][0].pack,)) if line is not None]
+            out[script] = _confidence(lines) if lines else 0.0
+        return out
+
+    def _check_script(self, rgb: np.ndarray, boxes: list[TextBox], script: str) -> str:
+        """The script whose main pack reads the page's largest lines surest, if it beats
+        `script` by SCRIPT_CHECK_MARGIN; else `script`."""
+        crops = []
+        for box in sorted(boxes, key=lambda b: -b.area)[:SCRIPT_CHECK_LINES]:
+            pixels = _crop_variants(rgb, box)[0]
+            crops.append([np.ascontiguousarray(pixels[:, :SCRIPT_CHECK_WIDTH * pixels.shape[0]])])
+        sure = self._sureness(crops, list(self.scripts))
+        best = max(sure, key=lambda s: sure[s])
+        return best if sure[best] >= sure.get(script, 0.0) + SCRIPT_CHECK_MARGIN else script
+
+    def _han_script(self, rgb: np.ndarray, boxes: list[TextBox]) -> str:
+        """HanT when chi_tra reads the largest lines HANT_MARGIN surer than chi_sim, else HanS."""
+        crops = [[_crop_variants(rgb, box)[0]] for box in sorted(boxes, key=lambda b: -b.area)[:HAN_CHECK_LINES]]
+        sure = self._sureness(crops, ["HanS", "HanT"])
+        return "HanT" if sure["HanT"] >= sure["HanS"] + HANT_MARGIN else "HanS"
+
+    def _recover_lines(self, rgb: np.ndarray, boxes: list[TextBox], scale: float, reading: PageReading,
+                       packs: tuple[str, ...]) -> list[Block]:
+        """Detector lines the page reading has (almost) no words on are read as lines (`--psm 7`,
+        the page's packs) and put in before the first paragraph that starts below them."""
+        missed = []
+        for box in boxes:
+            (cx, cy), (w, h) = box.center, box.size
+            if abs(box.angle) > 10 or h < MIN_TEXT_HEIGHT or box.score < MIN_BOX_SCORE:
+                continue
+            x0, x1, y0, y1 = (cx - w / 2) * scale, (cx + w / 2) * scale, (cy - h / 2) * scale, (cy + h / 2) * scale
+            spans = sorted((max(x0, left), min(x1, left + width)) for left, top, width, height in reading.words
+                           if y0 <= top + height / 2 <= y1 and left < x1 and left + width > x0)
+            covered, end = 0.0, x0
+            for start, stop in spans:
+                start = max(start, end)
+                if stop > start:
+                    covered, end = covered + stop - start, stop
+            if covered < RECOVER_BELOW_COVERAGE * (x1 - x0):
+                missed.append((y0, box))
+        if not missed:
+            return reading.blocks
+        blocks = list(reading.blocks)
+        lines = self._read_lines([_crop_variants(rgb, box) for _, box in missed], packs)
+        for (top, _), line in zip(missed, lines, strict=True):
+            if line is not None and _line_ok(line):
+                at = next((i for i, block in enumerate(blocks) if block.top > top), len(blocks))
+                blocks.insert(at, Block([line], top=top))
+        return blocks
 
     def orientation_and_script(self, gray: np.ndarray) -> tuple[int, str]:
         """(clockwise turn that makes the page upright, script); (0, "Latin") when OSD fails."""
@@ -243,25 +334,43 @@ class OcrAnalyser:
             LOG.info("OSD failed (%s): assuming an upright Latin page", str(err).strip()[:120])
             return 0, "Latin"
         script = str(osd.get("script", "Latin"))
-        return int(osd.get("rotate", 0)) % 360, script_of(script)
+        rotate = int(osd.get("rotate", 0)) % 360
+        if rotate and float(osd.get("orientation_conf", 0.0)) < MIN_ORIENTATION_CONFIDENCE:
+            LOG.info("OSD's turn by %d° at confidence %s: not taken", rotate, osd.get("orientation_conf"))
+            rotate = 0
+        return rotate, script_of(script)
 
-    def _read_page(self, page: Image.Image, packs: tuple[str, ...]) -> list[Block]:
+    def _read_page(self, page: Image.Image, packs: tuple[str, ...]) -> PageReading:
         lang = "+".join(packs)
-        data = _tesseract(pytesseract.image_to_data, page, lang=lang, config="--psm 3")
+        data, text = _read_page_tsv_and_text(page, lang)
+        spaced: dict[str, list[str]] = {}  # Tesseract's text lines by their letters
+        for row in text.splitlines():
+            if row.strip():
+                spaced.setdefault("".join(row.split()), []).append(row)
         paragraphs: dict[tuple[int, int], dict[int, list[Word]]] = {}
+        boxes: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
         for i, word in enumerate(data["text"]):
-            word, conf = word.strip(), float(data["conf"][i])
-            if data["level"][i] == 5 and word and conf >= 0:
-                key = (data["block_num"][i], data["par_num"][i])
-                paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append((word, conf, _box(data, i)))
-        blocks = []
-        for lines in paragraphs.values():
-            block = Block([_line(words, lang) for _, words in sorted(lines.items())])
-            if _confidence(block.lines) >= MIN_PARAGRAPH_CONFIDENCE:
-                blocks.append(block)
+            word, conf = str(word).strip(), float(data["conf"][i])
+            if int(data["level"][i]) == 5 and word and conf >= 0:
+                key = (int(data["block_num"][i]), int(data["par_num"][i]))
+                line = paragraphs.setdefault(key, {}).setdefault(int(data["line_num"][i]), [])
+                line.append((word, conf, _box(data, i)))
+                boxes.setdefault(key, []).append((int(data["left"][i]), int(data["top"][i]),
+                                                  int(data["width"][i]), int(data["height"][i])))
+        reading = PageReading([], 0.0, [])
+        weight = 0
+        for key, lines in paragraphs.items():
+            block = Block([_spaced(_line(words, lang), words, spaced) for _, words in sorted(lines.items())],
+                          top=min(top for _, top, _, _ in boxes[key]))
+            confidence, n = _confidence(block.lines), sum(len(line.text) for line in block.lines)
+            reading.confidence, weight = reading.confidence + n * confidence, weight + n
+            if confidence >= MIN_PARAGRAPH_CONFIDENCE:
+                reading.blocks.append(block)
+                reading.words.extend(boxes[key])
             else:
                 LOG.debug("dropped a paragraph: %r", block.text[:80])
-        return blocks
+        reading.confidence = reading.confidence / weight if weight else 0.0
+        return reading
 
     # ---- photos -----------------------------------------------------------------------
 
@@ -378,8 +487,15 @@ class OcrAnalyser:
 
     def _first_packs(self, rows: tuple[Language, ...]) -> tuple[str, ...]:
         """A page's first pass: the script's main pack, plus `eng` for other scripts than Latin
-        (Cyrillic or Japanese documents quote Latin text, which rus and jpn read badly)."""
+        (Cyrillic or Japanese documents quote Latin text, which rus and jpn read badly). A
+        script several languages write (Cyrillic, Arabic, Devanagari, Greek, Hebrew) but Latin
+        is read with its script model where installed: rus reads Serbian ђ ћ ј љ as Russian
+        look-alikes and ara Persian ی ک as ي ك, and py3langid then names rus's and ara's
+        language; the second pass reads with the language's own pack."""
         first = rows[0].pack
+        script = rows[0].script
+        if script != "Latin" and script in self._installed and len({x.base for x in rows}) > 1:
+            first = script
         return (first,) if first == "eng" else (first, "eng")
 
     def _language_share(self, blocks: list[Block]) -> Counter[str]:
@@ -492,6 +608,39 @@ class OcrAnalyser:
 
 class OcrEngineError(RuntimeError):
     """Tesseract failed or timed out on one image."""
+
+
+@dataclass
+class PageReading:
+    blocks: list[Block]  # the paragraphs kept
+    confidence: float  # over all the page's words, kept or not, weighted by length
+    words: list[tuple[int, int, int, int]]  # left, top, width, height (px) of the kept words
+
+
+def _read_page_tsv_and_text(page: Image.Image, lang: str) -> tuple[dict[str, list[Any]], str]:
+    """One `--psm 3` run: image_to_data's table and Tesseract's text output, whose word
+    spaces the table lacks (kor and tha give glyph groups as words: "사 용 자 가")."""
+    with tempfile.TemporaryDirectory(prefix="medialens_ocr_") as tmp:
+        source, base = Path(tmp) / "page.png", Path(tmp) / "page"
+        page.save(source)
+        try:
+            pytesseract.pytesseract.run_tesseract(
+                str(source), str(base), extension="", lang=lang, timeout=TESSERACT_TIMEOUT_S,
+                config="--psm 3 -c tessedit_create_tsv=1 -c tessedit_create_txt=1")
+        except (pytesseract.TesseractError, RuntimeError, OSError) as err:  # RuntimeError: the timeout
+            raise OcrEngineError(str(err).strip()[:300]) from err
+        tsv = base.with_suffix(".tsv").read_text(encoding="utf-8")
+        text = base.with_suffix(".txt").read_text(encoding="utf-8")
+    return pytesseract.pytesseract.file_to_dict(tsv, "\t", -1), text
+
+
+def _spaced(line: Line, words: list[Word], spaced: dict[str, list[str]]) -> Line:
+    """The line with the word spaces of Tesseract's text output where it has a line of the
+    same letters (none between CJK characters, as join_words)."""
+    rows = spaced.get("".join(w for w, _, _ in words))
+    if rows:
+        line.text = join_words(rows.pop(0).split())
+    return line
 
 
 def _tesseract(function: Any, image: Any, **kwargs: Any) -> dict[str, Any]:
