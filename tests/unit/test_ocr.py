@@ -278,3 +278,14 @@ def test_document_rule():
     assert is_document(lines, 1000, 1000)
     assert not is_document(lines[:5], 1000, 1000)  # few lines: a photo with a sign
     assert not is_document(lines, 10000, 10000)  # many lines, tiny share of the image
+
+
+def test_language_tag_names_the_script_where_the_reading_tells_it(analyser):
+    tag = analyser._tag
+    assert tag(Block([Line("這個欄位是必填的", 90.0, "chi_tra+eng")], "zh")) == "zh-Hant"
+    assert tag(Block([Line("这个栏位是必填的", 90.0, "chi_sim+eng")], "zh")) == "zh-Hans"
+    assert tag(Block([Line("这个栏位", 99.0, "ppocr_rec")], "zh")) == "zh"  # the recogniser reads both alike
+    assert tag(Block([Line("Ovo polje je obavezno", 90.0, "srp_latn")], "sr")) == "sr-Latn"
+    assert tag(Block([Line("Ово поље је обавезно", 90.0, "srp")], "sr")) == "sr"
+    assert tag(Block([Line("Der schnelle braune Fuchs", 90.0, "deu")], "de")) == "de"
+    assert tag(Block([Line("GM 125", 99.0, "ppocr_rec")], None)) is None

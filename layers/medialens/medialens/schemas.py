@@ -128,7 +128,10 @@ class TimeSegment(Schema):
 
 
 class OcrResult(Schema):
-    language_code: str | None = None
+    language_code: str | None = Field(None, description="ISO 639-1 code (ISO 639-3 where there is none) of the block's "
+                                      "language; null when the text is too short to tell")
+    language_tag: str | None = Field(None, description="BCP-47 tag with the script where it says more: zh-Hans or "
+                                     "zh-Hant when the reading tells them apart, sr-Latn, uz-Cyrl")
     full_text: str
     time_segment: TimeSegment | None = None
 

@@ -28,7 +28,7 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -131,12 +131,16 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+Word = tuple[str, float, tuple[int, int, int, int]]  # text, confidence, (left, top, right, bottom) in px
+
+
 @dataclass
 class Line:
     text: str
     confidence: float  # mean word confidence weighted by length, 0..100
     pack: str = ""  # the Tesseract language(s) that read it
     language: str | None = None
+    words: list[Word] = field(default_factory=list)  # Tesseract's words, where it read the line
 
 
 @dataclass
@@ -223,7 +227,8 @@ class OcrAnalyser:
         except OcrEngineError as err:  # the other analysers' results are worth keeping
             LOG.warning("OCR skipped for this image: %s", err)
             blocks = []
-        return {"ocr_results": [{"language_code": b.language, "full_text": b.text} for b in blocks]}
+        return {"ocr_results": [{"language_code": b.language, "language_tag": self._tag(b), "full_text": b.text}
+                                for b in blocks]}
 
     def read(self, rgb: np.ndarray) -> list[Block]:
         boxes = self._detector.detect(rgb)
@@ -268,9 +273,31 @@ class OcrAnalyser:
         if better:
             reading = self._read_page(page, better)
         blocks = reading.blocks
+        if script != "Latin":
+            self._check_latin_words(gray, blocks, rows[0].pack)
         if boxes and not rotate:
             blocks = self._recover_lines(rgb, boxes, gray.shape[1] / rgb.shape[1], reading, better or packs)
         return self._finish(blocks, merge=True)
+
+    def _check_latin_words(self, gray: np.ndarray, blocks: list[Block], own: str) -> None:
+        """Latin words inside lines of the page's other script are read again alone with the
+        script's pack (`+eng` reads Greek Ένα as `Eva` at 92); the surer reading stays, so a
+        quoted `Linux`, which `rus` reads poorly, stays Latin."""
+        suspects: list[tuple[Line, Word]] = []
+        for block in blocks:
+            for line in block.lines:
+                if text_script(line.text) not in (None, "Latin"):
+                    suspects += [(line, w) for w in line.words if text_script(w[0]) == "Latin"]
+        if not suspects:
+            return
+        crops = []
+        for _, (_, _, (left, top, right, bottom)) in suspects:
+            pad = max(2, (bottom - top) // 4)
+            crops.append([np.ascontiguousarray(gray[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad])])
+        for (line, (word, confidence, _)), new in zip(suspects, self._read_lines(crops, (own,), psm=8), strict=True):
+            if new is not None and text_script(new.text) not in (None, "Latin") \
+                    and new.confidence >= confidence + RELOAD_MIN_CONFIDENCE_GAIN:
+                line.text = line.text.replace(word, new.text, 1)
 
     def _sureness(self, crops: list[list[np.ndarray]], candidates: list[str]) -> dict[str, float]:
         """Script → confidence of its main pack on the crops (`--psm 7`, one run per script)."""
@@ -450,8 +477,9 @@ class OcrAnalyser:
                                     and line.confidence >= old.confidence + RELOAD_MIN_CONFIDENCE_GAIN):
                     readings[i] = line
 
-    def _read_lines(self, crops: list[list[np.ndarray]], packs: tuple[str, ...]) -> list[Line | None]:
-        """Each crop's surest reading over its variants with `--psm 7`: one Tesseract run for all."""
+    def _read_lines(self, crops: list[list[np.ndarray]], packs: tuple[str, ...], psm: int = 7) -> list[Line | None]:
+        """Each crop's surest reading over its variants, `--psm` 7 (a line) or 8 (a word): one
+        Tesseract run for all."""
         lang = "+".join(packs)
         with tempfile.TemporaryDirectory(prefix="medialens_ocr_") as tmp:
             paths, owner = [], []
@@ -463,7 +491,7 @@ class OcrAnalyser:
                     owner.append(i)
             listing = Path(tmp) / "crops.txt"  # a text file listing images: Tesseract reads each as a page
             listing.write_text("\n".join(paths) + "\n")
-            data = _tesseract(pytesseract.image_to_data, str(listing), lang=lang, config="--psm 7")
+            data = _tesseract(pytesseract.image_to_data, str(listing), lang=lang, config=f"--psm {psm}")
         words: dict[int, list[Word]] = {}
         for i, word in enumerate(data["text"]):
             word, conf = word.strip(), float(data["conf"][i])
@@ -479,6 +507,19 @@ class OcrAnalyser:
         return best
 
     # ---- languages --------------------------------------------------------------------
+
+    def _tag(self, block: Block) -> str | None:
+        """The block's BCP-47 tag: the table's code of its language in its script (sr-Latn);
+        Chinese as zh-Hant or zh-Hans when one Han pack read it all (the recogniser reads
+        both forms alike: plain zh)."""
+        if block.language is None:
+            return None
+        if block.language == "zh":
+            packs = {p for line in block.lines for p in line.pack.split("+")} & {"chi_sim", "chi_tra"}
+            return BY_PACK[packs.pop()].code if len(packs) == 1 and all(
+                line.pack != RECOGNISER for line in block.lines) else "zh"
+        rows = self.scripts.get(text_script(block.text) or "", ())
+        return next((x.code for x in rows if x.base == block.language), block.language)
 
     def _pack(self, code: str, script: str | None) -> str | None:
         """The installed pack of language `code` in `script` (Serbian: srp or srp_latn)."""
@@ -599,6 +640,10 @@ class OcrAnalyser:
                 else:
                     merged.append(run)
             runs = merged
+        for run in runs:
+            script = text_script(run.text)
+            for line in run.lines:
+                line.text = _in_script(line.text, script)
         return [run for run in runs if characters(run.text) >= MIN_BLOCK_CHARACTERS
                 and letter_share(run.text) >= MIN_LETTER_SHARE]
 
@@ -656,20 +701,18 @@ def is_document(boxes: list[TextBox], height: int, width: int) -> bool:
     return len(boxes) >= DOC_MIN_LINES and coverage >= DOC_MIN_COVERAGE
 
 
-Word = tuple[str, float, tuple[int, int, int]]  # text, confidence, (left, right, height) in px
-
-
-def _box(data: dict[str, Any], i: int) -> tuple[int, int, int]:
-    return int(data["left"][i]), int(data["left"][i]) + int(data["width"][i]), int(data["height"][i])
+def _box(data: dict[str, Any], i: int) -> tuple[int, int, int, int]:
+    left, top = int(data["left"][i]), int(data["top"][i])
+    return left, top, left + int(data["width"][i]), top + int(data["height"][i])
 
 
 def _line(words: list[Word], pack: str) -> Line:
     weight = sum(len(w) for w, _, _ in words)
     confidence = sum(len(w) * c for w, c, _ in words) / weight if weight else 0.0
     gaps: list[float | None] = [None]
-    for (_, _, (_, right, _)), (_, _, (left, _, height)) in zip(words, words[1:], strict=False):
-        gaps.append((left - right) / max(1, height))
-    return Line(join_words([w for w, _, _ in words], gaps), confidence, pack)
+    for (_, _, (_, _, right, _)), (_, _, (left, top, _, bottom)) in zip(words, words[1:], strict=False):
+        gaps.append((left - right) / max(1, bottom - top))
+    return Line(join_words([w for w, _, _ in words], gaps), confidence, pack, words=list(words))
 
 
 def _confidence(lines: list[Line]) -> float:
@@ -698,6 +741,18 @@ def _surer(recognised: Line | None, tesseract: Line | None) -> Line | None:
     if recognised is not None and text_script(recognised.text) in RECOGNISER_SCRIPTS and _line_ok(recognised):
         return recognised
     return tesseract
+
+
+def _in_script(text: str, script: str | None) -> str:
+    """Compatibility characters as the letter of the text's script they stand for (`ell`
+    writes µ, MICRO SIGN, for Greek μ)."""
+    if script is None:
+        return text
+    out = []
+    for ch in text:
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if folded != ch and len(folded) == 1 and char_script(folded) == script else ch)
+    return "".join(out)
 
 
 def _foreign_letters(text: str, script: str) -> int:

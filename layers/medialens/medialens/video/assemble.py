@@ -135,11 +135,12 @@ def ocr_over_time(samples: list[dict[str, Any]], sample_interval: float, duratio
             if ratio >= OCR_SIMILARITY:
                 run = open_runs[n]
             else:
-                run = {"reads": [], "languages": [], "start": t}
+                run = {"reads": [], "languages": [], "tags": [], "start": t}
                 open_runs.append(run)
             run.update(end=t, missed=0)
             run["reads"].append(read["full_text"])
             run["languages"].append(read.get("language_code"))
+            run["tags"].append(read.get("language_tag"))
             seen.append(run)
         for run in [r for r in open_runs if not any(r is s for s in seen)]:
             run["missed"] += 1
@@ -147,7 +148,8 @@ def ocr_over_time(samples: list[dict[str, Any]], sample_interval: float, duratio
                 open_runs.remove(run)
                 closed.append(run)
     closed += open_runs
-    out = [{"language_code": _vote([x for x in run["languages"] if x] or [None]), "full_text": _vote(run["reads"]),
+    out = [{"language_code": _vote([x for x in run["languages"] if x] or [None]),
+            "language_tag": _vote([x for x in run["tags"] if x] or [None]), "full_text": _vote(run["reads"]),
             "time_segment": {"start_seconds": round(run["start"], 3),
                              "end_seconds": round(min(duration, run["end"] + sample_interval), 3)}}
            for run in closed]
