@@ -105,7 +105,8 @@ image-check:
 
 ## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
 ## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs),
-## then multilingual OCR (held-out split) beside plain Tesseract and RapidOCR
+## then multilingual OCR (held-out split) beside plain Tesseract and RapidOCR, and the line
+## recognisers per script (PP-OCRv6, Tesseract)
 bench: $(PEERS_VENV)/.installed $(OCR_PEERS_VENV)/.installed
 	scripts/image/apt-install.sh benchmarks/apt-packages-bench.txt
 	$(BIN)/python -m benchmarks.image_bench
@@ -114,6 +115,7 @@ bench: $(PEERS_VENV)/.installed $(OCR_PEERS_VENV)/.installed
 	$(BIN)/python -m benchmarks.video_shots
 	$(BIN)/python -m benchmarks.video_bench
 	$(BIN)/python -m benchmarks.ocr_multilingual --split test
+	$(BIN)/python -m benchmarks.ocr_recognisers --split test
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .tools

@@ -289,3 +289,11 @@ def test_language_tag_names_the_script_where_the_reading_tells_it(analyser):
     assert tag(Block([Line("Ово поље је обавезно", 90.0, "srp")], "sr")) == "sr"
     assert tag(Block([Line("Der schnelle braune Fuchs", 90.0, "deu")], "de")) == "de"
     assert tag(Block([Line("GM 125", 99.0, "ppocr_rec")], None)) is None
+
+
+def test_a_latin_word_is_replaced_as_a_word():
+    from medialens.analysis.ocr import _replace_word
+
+    assert _replace_word("Debian an τον", "an", "") == "Debian  τον"
+    assert _replace_word("Eva λεπτό", "Eva", "Ένα") == "Ένα λεπτό"
+    assert _replace_word("、Debianプロ", "Debian", "X") == "、Xプロ"

@@ -120,6 +120,10 @@ HANT_MARGIN = 5.0
 # A detector line of a document that the page reading covers less than this much of
 # (psm 3's layout analysis loses short lines, Korean ones most) is read as a line.
 RECOVER_BELOW_COVERAGE = 0.5
+# A Latin word inside a line of another script that its script's pack does not read better
+# is kept from this confidence on: on the dev pages the `+eng` junk that survived ("Bio",
+# "CH.", "an") read at 0-70, quoted words ("Debian", "SPI", "Linux") at 74-96.
+MIN_QUOTED_LATIN_CONFIDENCE = 72.0
 # Tesseract's kor model returns many Hangul syllables as words of their own: on the dev
 # Korean lines a true word space was ≥ 0.40 line heights wide, a split inside a word ≤ 0.34.
 HANGUL_WORD_GAP = 0.38
@@ -297,7 +301,9 @@ class OcrAnalyser:
         for (line, (word, confidence, _)), new in zip(suspects, self._read_lines(crops, (own,), psm=8), strict=True):
             if new is not None and text_script(new.text) not in (None, "Latin") \
                     and new.confidence >= confidence + RELOAD_MIN_CONFIDENCE_GAIN:
-                line.text = line.text.replace(word, new.text, 1)
+                line.text = _replace_word(line.text, word, new.text)
+            elif confidence < MIN_QUOTED_LATIN_CONFIDENCE:
+                line.text = " ".join(_replace_word(line.text, word, "").split())
 
     def _sureness(self, crops: list[list[np.ndarray]], candidates: list[str]) -> dict[str, float]:
         """Script → confidence of its main pack on the crops (`--psm 7`, one run per script)."""
@@ -741,6 +747,12 @@ def _surer(recognised: Line | None, tesseract: Line | None) -> Line | None:
     if recognised is not None and text_script(recognised.text) in RECOGNISER_SCRIPTS and _line_ok(recognised):
         return recognised
     return tesseract
+
+
+def _replace_word(text: str, word: str, new: str) -> str:
+    """The first `word` of `text` that is not part of a longer Latin word ("an", not Debi-an-)."""
+    latin = "A-Za-z\u00c0-\u024f"
+    return re.sub(f"(?<![{latin}]){re.escape(word)}(?![{latin}])", lambda _: new, text, count=1)
 
 
 def _in_script(text: str, script: str | None) -> str:
