@@ -297,3 +297,27 @@ def test_a_latin_word_is_replaced_as_a_word():
     assert _replace_word("Debian an τον", "an", "") == "Debian  τον"
     assert _replace_word("Eva λεπτό", "Eva", "Ένα") == "Ένα λεπτό"
     assert _replace_word("、Debianプロ", "Debian", "X") == "、Xプロ"
+
+
+def lettered(background: tuple[int, int, int], colour: tuple[int, int, int], text: str, size: int) -> DecodedImage:
+    """One line of text on a plain 960x540 frame (a title card, a label)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    if not Path(FONT).is_file():
+        pytest.skip(f"{FONT} not installed")
+    image = Image.new("RGB", (960, 540), background)
+    ImageDraw.Draw(image).text((80, 230), text, font=ImageFont.truetype(FONT, size), fill=colour)
+    rgb = np.asarray(image)
+    return DecodedImage(rgb, rgb.shape[1], rgb.shape[0], "PNG")
+
+
+@pytest.mark.parametrize("text", ["SANYO", "MoviePy", "HOTEL", "GM 125"])
+def test_latin_labels_stay_latin(analyser, text):
+    # all of them were read with Cyrillic packs ("ЗАМУО", "МемеРу") or dropped ("GM 125": two letters)
+    results = checked(analyser.analyse(lettered((235, 235, 225), (20, 20, 20), text, 64)))
+    assert [r["full_text"] for r in results] == [text]
+
+
+def test_a_light_title_on_dark_is_read_whole(analyser):
+    results = checked(analyser.analyse(lettered((12, 14, 30), (250, 240, 190), "Peach Project presents", 56)))
+    assert [(r["full_text"], r["language_code"]) for r in results] == [("Peach Project presents", "en")]

@@ -289,8 +289,8 @@ class OcrAnalyser:
         quoted `Linux`, which `rus` reads poorly, stays Latin."""
         suspects: list[tuple[Line, Word]] = []
         for block in blocks:
-            for line in block.lines:
-                if text_script(line.text) not in (None, "Latin"):
+            for line in block.lines:  # a Latin line too short for a quote ("an") is suspect too
+                if text_script(line.text) not in (None, "Latin") or letters(line.text) < MIN_LANGID_LETTERS:
                     suspects += [(line, w) for w in line.words if text_script(w[0]) == "Latin"]
         if not suspects:
             return
@@ -304,6 +304,9 @@ class OcrAnalyser:
                 line.text = _replace_word(line.text, word, new.text)
             elif confidence < MIN_QUOTED_LATIN_CONFIDENCE:
                 line.text = " ".join(_replace_word(line.text, word, "").split())
+        for block in blocks:
+            block.lines = [line for line in block.lines if line.text]
+        blocks[:] = [block for block in blocks if block.lines]
 
     def _sureness(self, crops: list[list[np.ndarray]], candidates: list[str]) -> dict[str, float]:
         """Script → confidence of its main pack on the crops (`--psm 7`, one run per script)."""
