@@ -26,7 +26,6 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 from benchmarks import ocr_media
 from benchmarks.ocr_multilingual import word_recall
