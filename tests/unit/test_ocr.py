@@ -99,11 +99,12 @@ def test_scene_text_sign(analyser, corpus):
 def test_scene_text_two_signs(analyser, corpus):
     results = checked(analyser.analyse(load(corpus, "ocr/opencv_scenetext05.jpg")))
     # two barriers, one sign each, far apart: two blocks. Both print "NO PARKING" with
-    # almost no gap: the recogniser reads the letters and drops the space (docs/ocr.md).
+    # almost no gap: the recogniser reads the letters, `eng` finds the near sign's space.
     assert len(results) == 2, results
     for r in results:
         assert r["full_text"].casefold().replace(" ", "") == "noparking"
         assert r["language_code"] in (None, "en")  # 9 letters: too short for py3langid
+    assert "NO PARKING" in [r["full_text"] for r in results]
 
 
 def test_scene_text_word_crop(analyser, corpus):

@@ -82,6 +82,9 @@ RECOGNISER_MIN_CONFIDENCE = 0.80  # below, a recogniser line is dropped (0..1)
 LINE_SCRIPTS = ("Cyrillic", "Greek", "Arabic", "Devanagari", "Bengali", "Hangul", "Thai", "Hebrew",
                 "Tamil", "Georgian", "Armenian")
 LINE_SCRIPT_MODELS = frozenset({"Greek"})
+# A recogniser line of this many Latin letters without a space gets `eng`'s word spaces if
+# `eng` reads the same letters (English words of 8+ letters are rare; two run together are not).
+RESPACE_MIN_LETTERS = 8
 # Tesseract reads each box as these crops, the surest reading wins: (shrink of the box per
 # side as a share of its height — the detector's margin catches sign borders —, height in px).
 CROP_VARIANTS = ((0.1, 48), (0.1, 64))
@@ -423,11 +426,39 @@ class OcrAnalyser:
             tesseract = self._read_lines([crops[i] for i in unsure], self._line_packs)
             for i, line in zip(unsure, tesseract, strict=True):
                 readings[i] = _surer(readings[i], line)
+        self._respace(crops, rgb, boxes, readings)
         kept = [i for i, line in enumerate(readings) if line is not None and _line_ok(line)]
         layout = group_boxes([boxes[i] for i in kept])
         blocks = [[[kept[i] for i in row] for row in block] for block in layout]
         self._reread_in_own_language(rgb, boxes, blocks, crops, readings)
         return self._finish([_photo_block(block, readings) for block in blocks], merge=False)
+
+    def _respace(self, crops: dict[int, list[np.ndarray]], rgb: np.ndarray, boxes: list[TextBox],
+                 readings: list[Line | None]) -> None:
+        """Word spaces for long unspaced Latin lines of the recogniser: its CTC steps are too
+        coarse for a narrow gap (`NOPARKING`); where `eng` reads the same letters with spaces,
+        its spaces are taken, nothing else."""
+        todo = [i for i, line in enumerate(readings) if line is not None and line.pack == RECOGNISER
+                and " " not in line.text and letters(line.text) >= RESPACE_MIN_LETTERS
+                and text_script(line.text) == "Latin"]
+        if not todo:
+            return
+        for i in todo:
+            crops.setdefault(i, _crop_variants(rgb, boxes[i]))
+        try:
+            respaced = self._read_lines([crops[i] for i in todo], ("eng",))
+        except OcrEngineError as err:  # the recogniser's reading stands without its spaces
+            LOG.warning("word spaces not checked: %s", err)
+            return
+        for i, spaced in zip(todo, respaced, strict=True):
+            line = readings[i]
+            if line is None or spaced is None or " " not in spaced.text:
+                continue
+            if spaced.text.replace(" ", "").casefold() == line.text.casefold():
+                out, chars = [], iter(line.text)
+                for ch in spaced.text:
+                    out.append(" " if ch == " " else next(chars))
+                line.text = "".join(out)
 
     def _recognise(self, rgb: np.ndarray, boxes: list[TextBox]) -> list[Line | None]:
         """The recogniser's reading of each box; a steep box (text turned by 90° or 270°,
