@@ -225,8 +225,10 @@ class Ours:
 
 
 def installed_packs() -> list[str]:
-    listing = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=True).stdout
-    return [name.strip() for name in listing.splitlines()[1:] if name.strip() and name.strip() != "osd"]
+    """Every installed pack but OSD (the service's own listing: script models included)."""
+    from medialens.analysis import languages
+
+    return sorted(languages.installed_packs() - {"osd"})
 
 
 class Tesseract:

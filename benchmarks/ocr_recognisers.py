@@ -57,9 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.split != "all" and item["split"] != args.split:
             continue
         rgb = np.asarray(Image.open(args.media / item["path"]).convert("RGB"))
-        boxes = [b for b in analyser._detector.detect(rgb) if b.score >= ocr.MIN_BOX_SCORE
-                 and b.height >= ocr.MIN_TEXT_HEIGHT and b.size[0] >= ocr.MIN_BOX_ASPECT * b.size[1]]
-        boxes = sorted(boxes, key=lambda b: -b.score)[:ocr.MAX_PHOTO_LINES]
+        boxes = ocr.photo_lines(analyser._detector.detect(rgb))
         script = item["script"] if item["script"] != "CJK" else {"ja": "Japanese", "zh-Hant": "HanT"}.get(
             item["language"], "HanS")
         own = scripts()[script][0].pack

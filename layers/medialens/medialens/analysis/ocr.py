@@ -28,6 +28,8 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,8 +204,8 @@ class OcrAnalyser:
         if not {"osd", "eng"} <= installed:
             raise RuntimeError(f"Tesseract needs the osd and eng packs (installed: {sorted(installed)})")
         # Script → its installed languages, most written first; language code → its first pack.
-        self.scripts = {script: tuple(x for x in rows if x.pack in installed) for script, rows in scripts().items()}
-        self.scripts = {script: rows for script, rows in self.scripts.items() if rows}
+        self.scripts = {script: mine for script, rows in scripts().items()
+                        if (mine := tuple(x for x in rows if x.pack in installed))}
         self.languages: dict[str, str] = {}
         for language in LANGUAGES:
             if language.pack in installed:
@@ -346,8 +348,8 @@ class OcrAnalyser:
             if abs(box.angle) > 10 or h < MIN_TEXT_HEIGHT or box.score < MIN_BOX_SCORE:
                 continue
             x0, x1, y0, y1 = (cx - w / 2) * scale, (cx + w / 2) * scale, (cy - h / 2) * scale, (cy + h / 2) * scale
-            spans = sorted((max(x0, left), min(x1, left + width)) for left, top, width, height in reading.words
-                           if y0 <= top + height / 2 <= y1 and left < x1 and left + width > x0)
+            spans = sorted((max(x0, left), min(x1, right)) for left, top, right, bottom in reading.words
+                           if y0 <= (top + bottom) / 2 <= y1 and left < x1 and right > x0)
             covered, end = 0.0, x0
             for start, stop in spans:
                 start = max(start, end)
@@ -387,25 +389,23 @@ class OcrAnalyser:
             if row.strip():
                 spaced.setdefault("".join(row.split()), []).append(row)
         paragraphs: dict[tuple[int, int], dict[int, list[Word]]] = {}
-        boxes: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
         for i, word in enumerate(data["text"]):
             word, conf = str(word).strip(), float(data["conf"][i])
             if int(data["level"][i]) == 5 and word and conf >= 0:
                 key = (int(data["block_num"][i]), int(data["par_num"][i]))
                 line = paragraphs.setdefault(key, {}).setdefault(int(data["line_num"][i]), [])
                 line.append((word, conf, _box(data, i)))
-                boxes.setdefault(key, []).append((int(data["left"][i]), int(data["top"][i]),
-                                                  int(data["width"][i]), int(data["height"][i])))
         reading = PageReading([], 0.0, [])
         weight = 0
-        for key, lines in paragraphs.items():
+        for lines in paragraphs.values():
+            boxes = [box for words in lines.values() for _, _, box in words]
             block = Block([_spaced(_line(words, lang), words, spaced) for _, words in sorted(lines.items())],
-                          top=min(top for _, top, _, _ in boxes[key]))
+                          top=min(top for _, top, _, _ in boxes))
             confidence, n = _confidence(block.lines), sum(len(line.text) for line in block.lines)
             reading.confidence, weight = reading.confidence + n * confidence, weight + n
             if confidence >= MIN_PARAGRAPH_CONFIDENCE:
                 reading.blocks.append(block)
-                reading.words.extend(boxes[key])
+                reading.words.extend(boxes)
             else:
                 LOG.debug("dropped a paragraph: %r", block.text[:80])
         reading.confidence = reading.confidence / weight if weight else 0.0
@@ -414,11 +414,9 @@ class OcrAnalyser:
     # ---- photos -----------------------------------------------------------------------
 
     def read_photo(self, rgb: np.ndarray, boxes: list[TextBox]) -> list[Block]:
-        boxes = [b for b in boxes if b.score >= MIN_BOX_SCORE and b.height >= MIN_TEXT_HEIGHT
-                 and b.size[0] >= MIN_BOX_ASPECT * b.size[1]]
+        boxes = photo_lines(boxes)
         if not boxes:
             return []
-        boxes = sorted(boxes, key=lambda b: -b.score)[:MAX_PHOTO_LINES]
         readings = self._recognise(rgb, boxes)
         unsure = [i for i, line in enumerate(readings) if not _recogniser_sure(line)]
         crops: dict[int, list[np.ndarray]] = {i: _crop_variants(rgb, boxes[i]) for i in unsure}
@@ -699,23 +697,15 @@ class OcrEngineError(RuntimeError):
 class PageReading:
     blocks: list[Block]  # the paragraphs kept
     confidence: float  # over all the page's words, kept or not, weighted by length
-    words: list[tuple[int, int, int, int]]  # left, top, width, height (px) of the kept words
+    words: list[tuple[int, int, int, int]]  # the kept words' boxes, as Word's (left, top, right, bottom)
 
 
 def _read_page_tsv_and_text(page: Image.Image, lang: str) -> tuple[dict[str, list[Any]], str]:
-    """One `--psm 3` run: image_to_data's table and Tesseract's text output, whose word
-    spaces the table lacks (kor and tha give glyph groups as words: "사 용 자 가")."""
-    with tempfile.TemporaryDirectory(prefix="medialens_ocr_") as tmp:
-        source, base = Path(tmp) / "page.png", Path(tmp) / "page"
-        page.save(source)
-        try:
-            pytesseract.pytesseract.run_tesseract(
-                str(source), str(base), extension="", lang=lang, timeout=TESSERACT_TIMEOUT_S,
-                config="--psm 3 -c tessedit_create_tsv=1 -c tessedit_create_txt=1")
-        except (pytesseract.TesseractError, RuntimeError, OSError) as err:  # RuntimeError: the timeout
-            raise OcrEngineError(str(err).strip()[:300]) from err
-        tsv = base.with_suffix(".tsv").read_text(encoding="utf-8")
-        text = base.with_suffix(".txt").read_text(encoding="utf-8")
+    """One `--psm 3` run (Tesseract's default): image_to_data's table and Tesseract's text
+    output, whose word spaces the table lacks (kor and tha give glyph groups as words: "사 용 자 가")."""
+    with _engine_errors():
+        tsv, text = pytesseract.run_and_get_multiple_output(page, extensions=["tsv", "txt"], lang=lang,
+                                                            timeout=TESSERACT_TIMEOUT_S)
     return pytesseract.pytesseract.file_to_dict(tsv, "\t", -1), text
 
 
@@ -728,11 +718,25 @@ def _spaced(line: Line, words: list[Word], spaced: dict[str, list[str]]) -> Line
     return line
 
 
-def _tesseract(function: Any, image: Any, **kwargs: Any) -> dict[str, Any]:
+@contextmanager
+def _engine_errors() -> Iterator[None]:
+    """Tesseract's failures, pytesseract's timeout (a RuntimeError) included, as OcrEngineError."""
     try:
-        return function(image, output_type=pytesseract.Output.DICT, timeout=TESSERACT_TIMEOUT_S, **kwargs)
-    except (pytesseract.TesseractError, RuntimeError, OSError) as err:  # RuntimeError: pytesseract's timeout
+        yield
+    except (pytesseract.TesseractError, RuntimeError, OSError) as err:
         raise OcrEngineError(str(err).strip()[:300]) from err
+
+
+def _tesseract(function: Any, image: Any, **kwargs: Any) -> dict[str, Any]:
+    with _engine_errors():
+        return function(image, output_type=pytesseract.Output.DICT, timeout=TESSERACT_TIMEOUT_S, **kwargs)
+
+
+def photo_lines(boxes: list[TextBox]) -> list[TextBox]:
+    """The detector boxes of a photo worth reading, surest first: lines, not blobs."""
+    lines = [b for b in boxes if b.score >= MIN_BOX_SCORE and b.height >= MIN_TEXT_HEIGHT
+             and b.size[0] >= MIN_BOX_ASPECT * b.size[1]]
+    return sorted(lines, key=lambda b: -b.score)[:MAX_PHOTO_LINES]
 
 
 def is_document(boxes: list[TextBox], height: int, width: int) -> bool:
