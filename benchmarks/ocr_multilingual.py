@@ -192,10 +192,10 @@ class Ours:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         self._prefix = os.environ.get("TESSDATA_PREFIX")
         wanted = service_packs()
-        if packs == "service" and wanted is not None:  # as the service runs: only the packs it installs
-            os.environ["TESSDATA_PREFIX"] = str(restricted_tessdata(wanted))
-        else:
+        if packs != "service":
             self.label = LABELS["ours_installed"]
+        elif wanted is not None:  # as the service runs: only the packs it installs
+            os.environ["TESSDATA_PREFIX"] = str(restricted_tessdata(wanted))
         from medialens.analysis import analyser
         from medialens.analysis.decode import decode_image
         from medialens.settings import get_settings

@@ -300,6 +300,22 @@ def test_a_latin_word_is_replaced_as_a_word():
     assert _replace_word("、Debianプロ", "Debian", "X") == "、Xプロ"
 
 
+def test_a_latin_word_in_another_script_stays_where_eng_alone_reads_it_too():
+    from medialens.analysis.ocr import _same_latin_word
+
+    def eng(text: str, confidence: float) -> Line:
+        return Line(text, confidence, "eng", words=[(w, confidence, (0, 0, 1, 1)) for w in text.split()])
+
+    box = (0, 0, 1, 1)
+    assert _same_latin_word(("、Debian", 86.0, box), eng("Debian", 54.0))  # a neighbour's comma, eng unsure
+    assert _same_latin_word(("lan", 73.0, box), eng("Tan", 91.0))  # one letter in three misread
+    assert _same_latin_word(("Debian", 91.0, box), eng("Debian (LEE,", 96.0))  # a neighbour read too
+    assert not _same_latin_word(("RA)", 87.0, box), eng("Ra)", 31.0))  # Han glyphs eng alone doubts
+    assert not _same_latin_word(("AAS", 74.0, box), eng("445", 60.0))  # other letters
+    assert not _same_latin_word(("Bio\u200f", 70.0, box), eng("rakes", 4.0))
+    assert not _same_latin_word(("SPI", 90.0, box), None)
+
+
 def lettered(background: tuple[int, int, int], colour: tuple[int, int, int], text: str, size: int) -> DecodedImage:
     """One line of text on a plain 960x540 frame (a title card, a label)."""
     from PIL import Image, ImageDraw, ImageFont

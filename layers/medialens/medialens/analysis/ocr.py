@@ -126,9 +126,13 @@ HANT_MARGIN = 5.0
 # (psm 3's layout analysis loses short lines, Korean ones most) is read as a line.
 RECOVER_BELOW_COVERAGE = 0.5
 # A Latin word inside a line of another script that its script's pack does not read better
-# is kept from this confidence on: on the dev pages the `+eng` junk that survived ("Bio",
-# "CH.", "an") read at 0-70, quoted words ("Debian", "SPI", "Linux") at 74-96.
+# is read again alone with `eng`; it is kept where both readings have its letters, one at
+# least MIN_QUOTED_LATIN_CONFIDENCE sure and the other MIN_LATIN_REREAD_CONFIDENCE. On the
+# dev pages `+eng` junk ("Bio", "CH.", "an") read at 0-70 and quoted words ("Debian",
+# "SPI", "Linux") at 74-96; `eng` alone read the 54 quoted words at 54-96 (all but one
+# ≥ 85) and the junk at 0-31 or as other letters.
 MIN_QUOTED_LATIN_CONFIDENCE = 72.0
+MIN_LATIN_REREAD_CONFIDENCE = 50.0
 # Tesseract's kor model returns many Hangul syllables as words of their own: on the dev
 # Korean lines a true word space was ≥ 0.40 line heights wide, a split inside a word ≤ 0.34.
 HANGUL_WORD_GAP = 0.38
@@ -150,6 +154,7 @@ class Line:
     pack: str = ""  # the Tesseract language(s) that read it
     language: str | None = None
     words: list[Word] = field(default_factory=list)  # Tesseract's words, where it read the line
+    pixels: np.ndarray | None = None  # the crop the word boxes are in (None: the page)
 
 
 @dataclass
@@ -282,16 +287,18 @@ class OcrAnalyser:
         if better:
             reading = self._read_page(page, better)
         blocks = reading.blocks
-        if script != "Latin":
-            self._check_latin_words(gray, blocks, rows[0].pack)
         if boxes and not rotate:
             blocks = self._recover_lines(rgb, boxes, gray.shape[1] / rgb.shape[1], reading, better or packs)
+        if script != "Latin":
+            self._check_latin_words(gray, blocks, rows[0].pack)
         return self._finish(blocks, merge=True)
 
     def _check_latin_words(self, gray: np.ndarray, blocks: list[Block], own: str) -> None:
-        """Latin words inside lines of the page's other script are read again alone with the
-        script's pack (`+eng` reads Greek Ένα as `Eva` at 92); the surer reading stays, so a
-        quoted `Linux`, which `rus` reads poorly, stays Latin."""
+        """Latin words inside lines of the page's other script are read again alone, with the
+        script's pack and with `eng`. The script's reading replaces the word where it is about
+        as sure (`+eng` reads Greek Ένα as `Eva` at 92); else the word stays only if `eng`
+        alone reads the same letters surely, as it does a quoted `Linux`, and not the glyphs
+        of another script that `+eng` took for Latin (Hangul as `AAS` at 74)."""
         suspects: list[tuple[Line, Word]] = []
         for block in blocks:
             for line in block.lines:  # a Latin line too short for a quote ("an") is suspect too
@@ -300,15 +307,21 @@ class OcrAnalyser:
         if not suspects:
             return
         crops = []
-        for _, (_, _, (left, top, right, bottom)) in suspects:
+        for line, (_, _, (left, top, right, bottom)) in suspects:
+            pixels = gray if line.pixels is None else line.pixels
             pad = max(2, (bottom - top) // 4)
-            crops.append([np.ascontiguousarray(gray[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad])])
-        for (line, (word, confidence, _)), new in zip(suspects, self._read_lines(crops, (own,), psm=8), strict=True):
+            crops.append([np.ascontiguousarray(pixels[max(0, top - pad):bottom + pad,
+                                                      max(0, left - pad):right + pad])])
+        in_script = self._read_lines(crops, (own,), psm=8)
+        in_latin = self._read_lines(crops, ("eng",), psm=8)
+        for (line, suspect), new, latin in zip(suspects, in_script, in_latin, strict=True):
+            word, confidence, _ = suspect
             if new is not None and text_script(new.text) not in (None, "Latin") \
                     and new.confidence >= confidence + RELOAD_MIN_CONFIDENCE_GAIN:
                 line.text = _replace_word(line.text, word, new.text)
-            elif confidence < MIN_QUOTED_LATIN_CONFIDENCE:
-                line.text = " ".join(_replace_word(line.text, word, "").split())
+            elif not _same_latin_word(suspect, latin):  # its Latin letters go, its other characters stay
+                rest = "".join(ch for ch in word if not (ch.isalpha() and char_script(ch) == "Latin"))
+                line.text = " ".join(_replace_word(line.text, word, rest).split())
         for block in blocks:
             block.lines = [line for line in block.lines if line.text]
         blocks[:] = [block for block in blocks if block.lines]
@@ -520,13 +533,14 @@ class OcrAnalyser:
         Tesseract run for all."""
         lang = "+".join(packs)
         with tempfile.TemporaryDirectory(prefix="medialens_ocr_") as tmp:
-            paths, owner = [], []
+            paths, owner, flat = [], [], []
             for i, variants in enumerate(crops):
                 for j, pixels in enumerate(variants):
                     path = Path(tmp) / f"{i:03d}_{j}.png"
                     cv2.imwrite(str(path), pixels)
                     paths.append(str(path))
                     owner.append(i)
+                    flat.append(pixels)
             listing = Path(tmp) / "crops.txt"  # a text file listing images: Tesseract reads each as a page
             listing.write_text("\n".join(paths) + "\n")
             data = _tesseract(pytesseract.image_to_data, str(listing), lang=lang, config=f"--psm {psm}")
@@ -541,6 +555,7 @@ class OcrAnalyser:
                 line, i = _line(page_words, lang), owner[page]
                 current = best[i]
                 if current is None or line.confidence > current.confidence:
+                    line.pixels = flat[page]
                     best[i] = line
         return best
 
@@ -791,6 +806,23 @@ def _replace_word(text: str, word: str, new: str) -> str:
     """The first `word` of `text` that is not part of a longer Latin word ("an", not Debi-an-)."""
     latin = "A-Za-z\u00c0-\u024f"
     return re.sub(f"(?<![{latin}]){re.escape(word)}(?![{latin}])", lambda _: new, text, count=1)
+
+
+def _same_latin_word(word: Word, reading: Line | None) -> bool:
+    """`reading` (eng alone, on the word's crop, which may catch a neighbour's glyph) has a
+    word with the Latin letters of `word`, up to one in three misread (`lan`, `Tan`: Ian);
+    one of the two readings is sure of them and the other not unsure."""
+    def latin(text: str) -> str:
+        return "".join(ch for ch in text.casefold() if ch.isalnum() and char_script(ch) in (None, "Latin"))
+
+    def alike(a: str, b: str) -> bool:
+        return len(a) == len(b) > 0 and 3 * sum(x != y for x, y in zip(a, b, strict=True)) <= len(a)
+
+    text, confidence, _ = word
+    return reading is not None and any(
+        alike(latin(other), latin(text)) and max(confidence, other_confidence) >= MIN_QUOTED_LATIN_CONFIDENCE
+        and min(confidence, other_confidence) >= MIN_LATIN_REREAD_CONFIDENCE
+        for other, other_confidence, _ in reading.words)
 
 
 def _in_script(text: str, script: str | None) -> str:
