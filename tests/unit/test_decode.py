@@ -108,3 +108,33 @@ def test_decompression_bomb_is_refused_before_decoding():
     with pytest.raises(InvalidImageError) as err:
         decode_image(bomb, max_pixels=LIMIT)
     assert err.value.code == "image_too_large"
+
+
+def test_a_large_jpeg_decodes_at_the_dct_scale_analysers_need(photo):
+    from medialens.analysis.decode import DECODE_MIN_SIDE, PREVIEW_MULTIPLE, PREVIEW_SIDE
+
+    big = photo.resize((4000, 2700))  # 10.8 MP
+    image = decode_image(_encode(big, "JPEG", quality=90), max_pixels=LIMIT)
+    assert image.reduction == 2 and (image.width, image.height) == (2000, 1350)  # 1/2 keeps >= DECODE_MIN_SIDE
+    assert max(image.width, image.height) >= DECODE_MIN_SIDE
+    assert (image.original_width, image.original_height) == (4000, 2700)
+    sharp = image.sharper()  # what document pages and small faces ask for
+    assert sharp.reduction == 1 and (sharp.width, sharp.height) == (4000, 2700)
+    assert np.abs(cv2_resize(sharp.rgb, image.width, image.height) - image.rgb.astype(np.int16)).mean() < 4
+
+    preview = image.preview  # the one shared downscale, made once
+    assert preview is image.preview and max(preview.shape[:2]) == PREVIEW_SIDE
+    assert all(side % PREVIEW_MULTIPLE == 0 for side in preview.shape[:2])
+
+
+def test_small_and_non_jpeg_images_are_decoded_whole(photo):
+    png = decode_image(_encode(photo.resize((3000, 2000)), "PNG"), max_pixels=LIMIT)
+    assert png.reduction == 1 and png.width == 3000 and png.sharper() is png
+    small = decode_image(_encode(photo, "JPEG"), max_pixels=LIMIT)  # 600x400: below the DCT scales' use
+    assert small.reduction == 1 and small.preview is small.rgb
+
+
+def cv2_resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA).astype(np.int16)

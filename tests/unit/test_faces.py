@@ -216,3 +216,23 @@ def test_odd_image_shapes_are_searched_without_error(analyser, shape):
     dets, stats = analyser.detector.detect(pixels)
     assert len(dets) == 0 and stats.tiles <= analyser.detector.config.max_tiles
     assert analyser.persons(pixels) == []
+
+
+def test_a_face_too_small_to_embed_in_the_reduced_decode_is_embedded_from_the_full_pixels(
+        analyser, corpus, monkeypatch):
+    from PIL import Image
+
+    with Image.open(corpus / "images/identity/face_recognition/obama.jpg") as img:
+        portrait = img.convert("RGB").resize((600, 750))  # his face ~220 px wide
+    canvas = Image.new("RGB", (4000, 3000), (90, 110, 80))
+    canvas.paste(portrait, (1700, 1100))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92)
+    image = decode_image(out.getvalue(), max_pixels=10**9)
+    assert image.reduction == 2  # decoded at 2000x1500, the face ~110 px there
+    embedded: list[int] = []
+    monkeypatch.setattr(faces_module, "MIN_EMBED_FACE_PX", 160)  # too small to embed at 2000 px, not at 4000
+    monkeypatch.setattr(analyser, "embedding", lambda rgb, shape: embedded.append(rgb.shape[1]) or [0.0] * 128)
+    persons = analyser.analyse(image)["person_ids"]
+    assert len(persons) == 1 and embedded == [4000]  # embedded from the full-resolution pixels
+    assert 0.04 < persons[0]["bounding_box"]["width"] < 0.08  # boxes stay relative to the image

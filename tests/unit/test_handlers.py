@@ -55,7 +55,8 @@ def test_api_events(deployed):
     missing = deployed.call("ApiFunction", event("api_get_image_batch.json"))
     assert missing["statusCode"] == 404
     latency = json.loads(deployed.call("ApiFunction", event("api_get_latency.json"))["body"])
-    assert latency == {"media_type": "image", "unit": "image", "latency_ms_per_unit": None, "samples": 0}
+    assert latency == {"media_type": "image", "unit": "image", "latency_ms_per_unit": None, "samples": 0,
+                       "cold_start_latency_ms_per_unit": None, "cold_start_samples": 0}
 
 
 def test_steps_in_order_produce_the_final_payload(deployed, corpus):
@@ -71,9 +72,12 @@ def test_steps_in_order_produce_the_final_payload(deployed, corpus):
     plan = deployed.call("StartJobFunction", {"job_id": job_id})
     assert plan == {"chunks": [{"chunk": 0, "start": 0, "end": 2}]}
     outcome = deployed.call("AnalyzeImagesFunction", {"job_id": job_id, "chunk": plan["chunks"][0]})
-    assert outcome == {"chunk": 0, "failed": 0}
+    assert outcome == {"chunk": 0, "failed": 0, "cold_start": True}  # the function's first call loaded the models
     final = deployed.call("FinalizeJobFunction", {"job_id": job_id, "chunk_outcomes": [outcome]})
     assert final == {"status": "finished", "deliver_webhook": True}
+    latency = json.loads(deployed.call("ApiFunction", event("api_get_latency.json"))["body"])
+    assert (latency["samples"], latency["cold_start_samples"]) == (0, 1)  # a cold start is not a warm figure
+    assert latency["latency_ms_per_unit"] is None and latency["cold_start_latency_ms_per_unit"] > 0
 
     status = json.loads(deployed.call("ApiFunction", {
         **event("api_get_image_batch.json"), "path": f"/v1/images/{job_id}",
@@ -83,6 +87,15 @@ def test_steps_in_order_produce_the_final_payload(deployed, corpus):
     assert status["items"][1]["result"]["moderation"]["category"] == "safe"
     row = aws.services().jobs.get(job_id)
     assert row.summary == {"total": 2, "finished": 2, "failed": 0, "safe": 2, "suggestive": 0, "explicit": 0}
+
+    # the next job finds the worker warm: its sample is the reported figure
+    again = json.loads(deployed.call("ApiFunction", post)["body"])["job_id"]
+    chunk = deployed.call("StartJobFunction", {"job_id": again})["chunks"][0]
+    outcome = deployed.call("AnalyzeImagesFunction", {"job_id": again, "chunk": chunk})
+    assert outcome["cold_start"] is False
+    deployed.call("FinalizeJobFunction", {"job_id": again, "chunk_outcomes": [outcome]})
+    latency = json.loads(deployed.call("ApiFunction", event("api_get_latency.json"))["body"])
+    assert (latency["samples"], latency["cold_start_samples"]) == (1, 1) and latency["latency_ms_per_unit"] > 0
 
 
 def test_a_failed_chunk_fails_only_its_items(deployed, corpus):

@@ -338,3 +338,14 @@ def test_latin_labels_stay_latin(analyser, text):
 def test_a_light_title_on_dark_is_read_whole(analyser):
     results = checked(analyser.analyse(lettered((12, 14, 30), (250, 240, 190), "Peach Project presents", 56)))
     assert [(r["full_text"], r["language_code"]) for r in results] == [("Peach Project presents", "en")]
+
+
+def test_a_coarse_pass_decides_whether_the_full_text_detector_runs(analyser, corpus):
+    from medialens.analysis.ocr import COARSE_SIDE
+
+    detector = analyser._detector
+    sign = load(corpus, "ocr/opencv_scenetext01.jpg")
+    assert detector.any_text(sign.preview, COARSE_SIDE)
+    plain = load(corpus, "images/faces/dlib_voc_2007_007763.jpg")  # no text: its coarse maximum is 0.01
+    assert not detector.any_text(plain.preview, COARSE_SIDE)
+    assert analyser.read(plain) == []

@@ -149,7 +149,8 @@ def analyze_chunk(job: JobRecord, chunk: dict[str, int], svc: Any) -> dict[str, 
     return {"chunk": chunk["chunk"], "failed": sum(item["status"] == "failed" for item in items)}
 
 
-def finalize(job: JobRecord, job_error: ErrorInfo | None, fallback: dict[int, ErrorInfo], svc: Any) -> dict[str, Any]:
+def finalize(job: JobRecord, job_error: ErrorInfo | None, fallback: dict[int, ErrorInfo], svc: Any,
+             cold_start: bool = False) -> dict[str, Any]:
     """Write the JSON-lines results, the counts and the terminal status; free the job's slot."""
     from .workflow import parse_time
 
@@ -172,7 +173,8 @@ def finalize(job: JobRecord, job_error: ErrorInfo | None, fallback: dict[int, Er
                            job_error.message if job_error else None, summary=counts)
     if status == "finished" and job.started_at and job.item_count:
         elapsed_ms = (time.time() - parse_time(job.started_at)) * 1000
-        svc.jobs.add_latency_sample(MODERATION_BATCH, job.job_id, elapsed_ms / job.item_count, job.item_count)
+        svc.jobs.add_latency_sample(MODERATION_BATCH, job.job_id, elapsed_ms / job.item_count, job.item_count,
+                                    cold_start)
     dispatch.job_ended(job, svc)
     return {"status": status, "deliver_webhook": bool(job.webhook_url)}
 

@@ -280,17 +280,20 @@ class JobStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # ---- latency samples ----
-    def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int) -> None:
+    def add_latency_sample(self, media_type: str, job_id: str, ms_per_unit: float, units: int,
+                           cold_start: bool = False) -> None:
+        """`cold_start`: the job waited for a worker to load its models (kept apart in reports)."""
         self._ddb.put_item(TableName=self._table, Item=_to_ddb({
             "pk": f"latency#{media_type}",
             "sk": f"{utc_now()}#{job_id}",
             "ms_per_unit": Decimal(str(round(ms_per_unit, 3))),
             "units": units,
+            "cold_start": cold_start,
             "expires_at": int(time.time()) + SAMPLE_TTL_SECONDS,
         }))
 
-    def latency_samples(self, media_type: str, limit: int) -> list[float]:
-        """ms per unit of the most recent finished jobs, newest first."""
+    def latency_samples(self, media_type: str, limit: int) -> list[tuple[float, bool]]:
+        """(ms per unit, cold start) of the most recent finished jobs, newest first."""
         resp = self._ddb.query(
             TableName=self._table,
             KeyConditionExpression="pk = :pk",
@@ -298,4 +301,5 @@ class JobStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [float(_from_ddb(item)["ms_per_unit"]) for item in resp.get("Items", [])]
+        return [(float(row["ms_per_unit"]), bool(row.get("cold_start", False)))
+                for row in map(_from_ddb, resp.get("Items", []))]

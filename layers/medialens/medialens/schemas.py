@@ -332,9 +332,13 @@ class LatencyReport(Schema):
     media_type: MediaType
     unit: Literal["image", "second"]
     latency_ms_per_unit: float | None = Field(
-        description="Median observed processing time per unit over recent finished jobs; null before any"
+        description="Median observed processing time per unit over recent finished jobs that found a warm "
+                    "worker; null before any"
     )
     samples: int = 0
+    cold_start_latency_ms_per_unit: float | None = Field(
+        None, description="The same over recent jobs that waited for a worker to load its models (a cold start)")
+    cold_start_samples: int = 0
 
 
 # ---- batch moderation API (shared/seeds/000_*.txt) --------------------------------------------

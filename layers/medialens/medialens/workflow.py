@@ -236,8 +236,9 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
             chunk_error = _error_from_states(outcome["error"])
             chunk_error = ErrorInfo(code="analysis_failed", message=chunk_error.message)
             fallback |= {i: chunk_error for i in range(outcome["chunk"]["start"], outcome["chunk"]["end"])}
+    cold_start = any(outcome.get("cold_start") for outcome in chunk_outcomes or [])
     if job.kind == MODERATION_BATCH:
-        return batch.finalize(job, job_error, fallback, svc)
+        return batch.finalize(job, job_error, fallback, svc, cold_start)
     manifest = svc.media.get_json(svc.media.manifest_key(job_id))
     not_analysed = ErrorInfo(code="not_analysed", message="the item was not analysed")
     items = _items(job_id, svc, manifest, fallback, "failed", job_error or not_analysed)
@@ -252,7 +253,7 @@ def finalize_job(job_id: str, svc: Services, chunk_outcomes: list[dict] | None =
                            job_error.message if job_error else None, summary=_summary(items))
     if status == "finished" and job.started_at and job.item_count:
         elapsed_ms = (parse_time(finished_at) - parse_time(job.started_at)) * 1000
-        svc.jobs.add_latency_sample("image", job_id, elapsed_ms / job.item_count, job.item_count)
+        svc.jobs.add_latency_sample("image", job_id, elapsed_ms / job.item_count, job.item_count, cold_start)
     dispatch.job_ended(job, svc)
     return {"status": status, "deliver_webhook": bool(job.webhook_url)}
 
@@ -341,17 +342,22 @@ def report_pictures(job_id: str, svc: Services) -> dict[str, bytes]:
     return pictures
 
 
-def median_latency(kind: str, svc: Services) -> tuple[float | None, int]:
-    """Median ms per unit over the most recent finished jobs of this kind, and how many."""
-    samples = svc.jobs.latency_samples(kind, svc.settings.latency_window)
+def median_latency(kind: str, svc: Services, cold_start: bool = False) -> tuple[float | None, int]:
+    """Median ms per unit over the most recent finished jobs of this kind that did (or, by
+    default, did not) wait for a cold start, and how many there were."""
+    samples = [ms for ms, cold in svc.jobs.latency_samples(kind, svc.settings.latency_window) if cold == cold_start]
     return (statistics.median(samples) if samples else None), len(samples)
 
 
 def latency(media_type: str, svc: Services) -> dict[str, Any]:
-    """GET /v1/latency: the median ms per image or per second of video."""
+    """GET /v1/latency: the median ms per image or per second of video of warm jobs, and
+    apart from it that of jobs that waited for a worker to load its models."""
     median, count = median_latency(media_type, svc)
+    cold, cold_count = median_latency(media_type, svc, cold_start=True)
     return {"media_type": media_type, "unit": "image" if media_type == "image" else "second",
-            "latency_ms_per_unit": None if median is None else round(median, 1), "samples": count}
+            "latency_ms_per_unit": None if median is None else round(median, 1), "samples": count,
+            "cold_start_latency_ms_per_unit": None if cold is None else round(cold, 1),
+            "cold_start_samples": cold_count}
 
 
 # ---- ⑤ webhook ---------------------------------------------------------------------------------

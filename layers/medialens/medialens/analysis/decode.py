@@ -13,8 +13,10 @@ import binascii
 import io
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -23,6 +25,17 @@ from ..errors import InvalidImageError
 # Analysers work on a copy no larger than this on its long side (faces and text stay
 # legible; a 50 MP photo would otherwise cost ~150 MB per image in memory).
 WORKING_MAX_SIDE = 4096
+# A JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8: Pillow's draft(), ~4x faster
+# than a full decode of 12 MP) that keeps its long side at least this long: photo text
+# detectable at the detector's 640 px is then ≥ 30 px high, enough to read. What needs
+# more asks for it (DecodedImage.sharper): document pages, faces too small to embed.
+DECODE_MIN_SIDE = 2000
+# The one shared downscale every detector starts from (text 640, objects 300,
+# moderation 256 and 224, faces 192): area-averaged once instead of once per model. Its
+# sides are multiples of PREVIEW_MULTIPLE, so it is exactly the text detector's input
+# (the others squash it to a square anyway).
+PREVIEW_SIDE = 640
+PREVIEW_MULTIPLE = 32
 
 Image.MAX_IMAGE_PIXELS = None  # we enforce our own limit, before decoding
 _WHITESPACE = re.compile(rb"\s+")
@@ -34,6 +47,8 @@ class DecodedImage:
     original_width: int
     original_height: int
     format: str
+    reduction: int = 1  # rgb is 1/reduction of what the file holds (JPEG DCT scaling)
+    source: bytes | None = field(default=None, repr=False, compare=False)  # to decode sharper
 
     @property
     def height(self) -> int:
@@ -42,6 +57,24 @@ class DecodedImage:
     @property
     def width(self) -> int:
         return int(self.rgb.shape[1])
+
+    @cached_property
+    def preview(self) -> np.ndarray:
+        """rgb area-averaged to PREVIEW_SIDE on its long side, sides rounded to multiples of
+        PREVIEW_MULTIPLE (rgb itself when it is not larger)."""
+        scale = PREVIEW_SIDE / max(self.height, self.width)
+        if scale >= 1:
+            return self.rgb
+        w, h = (max(PREVIEW_MULTIPLE, round(side * scale / PREVIEW_MULTIPLE) * PREVIEW_MULTIPLE)
+                for side in (self.width, self.height))
+        return cv2.resize(self.rgb, (w, h), interpolation=cv2.INTER_AREA)
+
+    def sharper(self) -> DecodedImage:
+        """The same image at the file's full resolution (up to WORKING_MAX_SIDE); itself when
+        it already is."""
+        if self.reduction == 1 or self.source is None:
+            return self
+        return _decode(self.source, min_side=None)
 
 
 def decode_base64(text: str) -> bytes:
@@ -82,24 +115,31 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
     """Decode an image file; InvalidImageError (with a code) for anything we cannot analyse."""
     if not data:
         raise InvalidImageError("the image is empty (0 bytes)", code="empty_image")
+    return _decode(data, min_side=DECODE_MIN_SIDE, max_pixels=max_pixels)
+
+
+def _decode(data: bytes, *, min_side: int | None, max_pixels: int | None = None) -> DecodedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img = Image.open(io.BytesIO(data))
             width, height = img.size
-            if width * height > max_pixels:
+            if max_pixels is not None and width * height > max_pixels:
                 raise InvalidImageError(
                     f"image has {width}x{height} = {width * height} pixels, more than the "
                     f"limit of {max_pixels}", code="image_too_large")
             fmt = img.format or "unknown"
             img.seek(0)  # animated GIF/WebP/APNG: the first frame
+            reduction = 1
             if fmt == "JPEG":
-                img.draft("RGB", (WORKING_MAX_SIDE, WORKING_MAX_SIDE))  # decode at reduced scale
+                reduction = _dct_reduction(width, height, min_side)
+                img.draft("RGB", (width // reduction, height // reduction))
+                reduction = max(1, round(width / img.size[0]))
             img.load()
             img = ImageOps.exif_transpose(img)
             img = _to_rgb(img)
-            if max(img.size) > WORKING_MAX_SIDE:
-                img.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.LANCZOS)
+            if max(img.size) > WORKING_MAX_SIDE:  # reducing_gap: a fast integer reduce() first
+                img.thumbnail((WORKING_MAX_SIDE, WORKING_MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
             rgb = np.asarray(img, dtype=np.uint8)
     except InvalidImageError:
         raise
@@ -110,4 +150,15 @@ def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
         raise InvalidImageError(f"the image could not be decoded: {err}", code="invalid_image") from err
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.size == 0:
         raise InvalidImageError("the image has no pixels", code="invalid_image")
-    return DecodedImage(np.ascontiguousarray(rgb), width, height, fmt)
+    return DecodedImage(np.ascontiguousarray(rgb), width, height, fmt, reduction, data if reduction > 1 else None)
+
+
+def _dct_reduction(width: int, height: int, min_side: int | None) -> int:
+    """The largest JPEG DCT scale divisor (1, 2, 4, 8) that keeps the long side ≥ min_side
+    (and ≥ WORKING_MAX_SIDE is never needed: larger is thumbnailed anyway)."""
+    long_side = max(width, height)
+    reduction = 1
+    for divisor in (2, 4, 8):
+        if long_side / divisor >= (min_side or long_side + 1) or long_side / divisor >= WORKING_MAX_SIDE:
+            reduction = divisor
+    return reduction

@@ -33,7 +33,7 @@ import numpy as np
 from ..settings import get_settings
 from . import register
 from .decode import DecodedImage
-from .face_detect import Detections, FaceDetector
+from .face_detect import Detections, FaceDetector, _rescaled
 from .modelfiles import model_path, onnx_session
 
 SHAPE_PREDICTOR = "dlib_shape_predictor_5"
@@ -184,4 +184,12 @@ class FaceAnalyser:
         return persons
 
     def analyse(self, image: DecodedImage) -> dict[str, Any]:
-        return {"person_ids": self.persons(image.rgb)}
+        dets = self.detect(image.rgb)
+        widths = dets.boxes[:, 2] - dets.boxes[:, 0]
+        if image.reduction > 1 and np.any(widths < MIN_EMBED_FACE_PX):
+            # faces found in the reduced decode but too small there to embed: the full pixels
+            sharp = image.sharper()
+            factor = sharp.width / image.width
+            if np.any(widths * factor >= MIN_EMBED_FACE_PX):
+                return {"person_ids": self.persons(sharp.rgb, _rescaled(dets, factor))}
+        return {"person_ids": self.persons(image.rgb, dets)}

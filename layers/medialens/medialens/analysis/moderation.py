@@ -40,14 +40,14 @@ class ModerationAnalyser:
         self._second_input = model_spec(SECOND_OPINION)["input"]["name"]
 
     def class_probabilities(self, image: DecodedImage) -> dict[str, float]:
-        pixels = cv2.resize(image.rgb, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
+        pixels = cv2.resize(image.preview, (INPUT_SIZE, INPUT_SIZE), interpolation=cv2.INTER_AREA)
         batch = (pixels.astype(np.float32) / 255.0)[np.newaxis]
         probs = self._session.run(None, {self._input: batch})[0][0]
         return dict(zip(self._labels, (float(p) for p in probs), strict=True))
 
     def open_nsfw_probability(self, image: DecodedImage) -> float:
         """open_nsfw's P(nsfw), with its reference preprocessing (256 px, centre 224, BGR - mean)."""
-        pixels = cv2.resize(image.rgb, (256, 256), interpolation=cv2.INTER_LINEAR)[16:240, 16:240]
+        pixels = cv2.resize(image.preview, (256, 256), interpolation=cv2.INTER_LINEAR)[16:240, 16:240]
         batch = (pixels[:, :, ::-1].astype(np.float32) - OPEN_NSFW_MEAN_BGR)[np.newaxis]
         return float(self._second.run(None, {self._second_input: np.ascontiguousarray(batch)})[0][0][1])
 

@@ -318,9 +318,9 @@ class TagsAnalyser:
         return detections
 
     def analyse(self, image: DecodedImage) -> dict[str, Any]:
-        # One area-averaged downscale serves both models (the detector's size; the
-        # classifier's 280 px is taken from it).
-        small = cv2.resize(image.rgb, (DETECTOR_SIZE, DETECTOR_SIZE), interpolation=cv2.INTER_AREA)
+        # One area-averaged downscale of the shared preview serves both models (the
+        # detector's size; the classifier's 280 px is taken from it).
+        small = cv2.resize(image.preview, (DETECTOR_SIZE, DETECTOR_SIZE), interpolation=cv2.INTER_AREA)
         probs = self.class_probabilities(small)
         detections = self.detect(small)
         return {"tags": self.vocabulary.tags(probs, detections, get_settings().tag_min_probability)}

@@ -43,6 +43,11 @@ class TextBox:
     def area(self) -> float:
         return self.size[0] * self.size[1]
 
+    def scaled(self, factor: float) -> TextBox:
+        """The same box in an image `factor` times as large."""
+        (cx, cy), (w, h) = self.center, self.size
+        return TextBox((cx * factor, cy * factor), (w * factor, h * factor), self.angle, self.score)
+
 
 @dataclass(frozen=True)
 class DetectorConfig:
@@ -86,14 +91,23 @@ class TextDetector:
         self._input = session.get_inputs()[0].name
         self.config = config or DetectorConfig()
 
-    def input_size(self, height: int, width: int) -> tuple[int, int]:
+    def input_size(self, height: int, width: int, max_side: int | None = None,
+                   max_upscale: float | None = None) -> tuple[int, int]:
         """(h, w) fed to the network: long side ≈ max_side, both multiples of 32, ≥ 32."""
-        scale = min(self.config.max_upscale, self.config.max_side / max(height, width))
+        max_side = max_side or self.config.max_side
+        scale = min(self.config.max_upscale if max_upscale is None else max_upscale, max_side / max(height, width))
         return (max(32, int(round(height * scale / 32)) * 32), max(32, int(round(width * scale / 32)) * 32))
 
-    def probability_map(self, rgb: np.ndarray) -> np.ndarray:
+    def any_text(self, rgb: np.ndarray, max_side: int) -> bool:
+        """Does a coarse pass (long side ≤ max_side, never enlarged) see any pixel above the
+        text threshold? A cheap test for whether the full pass can find anything."""
+        coarse = self.probability_map(rgb, self.input_size(*rgb.shape[:2], max_side, 1.0))
+        return bool(coarse.max() > self.config.thresh)
+
+    def probability_map(self, rgb: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+        """The network's text probability per pixel of its input ((h, w): input_size by default)."""
         cfg = self.config
-        h, w = self.input_size(*rgb.shape[:2])
+        h, w = size or self.input_size(*rgb.shape[:2])
         pixels = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA if h < rgb.shape[0] else cv2.INTER_LINEAR)
         if cfg.bgr:
             pixels = pixels[:, :, ::-1]
@@ -101,8 +115,10 @@ class TextDetector:
         x = np.ascontiguousarray(x.transpose(2, 0, 1)[np.newaxis])
         return self._session.run(None, {self._input: x})[0][0, 0]
 
-    def detect(self, rgb: np.ndarray) -> list[TextBox]:
-        prob = self.probability_map(rgb)
+    def detect(self, rgb: np.ndarray, preview: np.ndarray | None = None) -> list[TextBox]:
+        """Boxes in rgb's pixels; the network sees `preview` (a downscale of rgb, which
+        saves resizing a large image again) when given."""
+        prob = self.probability_map(rgb if preview is None else preview)
         return boxes_from_map(prob, rgb.shape[0], rgb.shape[1], self.config)
 
 

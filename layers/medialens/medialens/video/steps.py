@@ -93,14 +93,11 @@ def _still(rgb: Any) -> str:
 def _analyse_frame(t: float, rgb: Any) -> dict[str, Any]:
     import cv2
 
-    from ..analysis import analysers, finish_tags
+    from ..analysis import analyse_fields, finish_tags
     from ..analysis.decode import DecodedImage
     from ..settings import get_settings
 
-    image = DecodedImage(rgb, rgb.shape[1], rgb.shape[0], "video-frame")
-    fields: dict[str, Any] = {}
-    for analyser in analysers().values():
-        fields.update(analyser.analyse(image))
+    fields = analyse_fields(DecodedImage(rgb, rgb.shape[1], rgb.shape[0], "video-frame"))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     return {"t": t, "still": _still(rgb), "persons": fields.get("person_ids", []), "ocr": fields.get("ocr_results", []),
             "tags": finish_tags(fields.get("tags", []), fields.get("moderation"), get_settings().critical_tags),
@@ -199,6 +196,7 @@ def assemble_video(job_id: str, outcomes: list[dict[str, Any]], svc: Any) -> dic
     svc.jobs.mark_terminal(job_id, "finished")
     if job.started_at and info.duration > 0:
         elapsed_ms = (parse_time(finished_at) - parse_time(job.started_at)) * 1000
-        svc.jobs.add_latency_sample("video", job_id, elapsed_ms / info.duration, round(info.duration))
+        svc.jobs.add_latency_sample("video", job_id, elapsed_ms / info.duration, round(info.duration),
+                                    any(o.get("cold_start") for o in outcomes))
     dispatch.job_ended(job, svc)
     return {"status": "finished", "deliver_webhook": bool(job.webhook_url)}
