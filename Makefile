@@ -106,11 +106,14 @@ image-check:
 ## bench: speed and accuracy figures on ../shared/dev-corpus (images, then video shots
 ## side by side with PySceneDetect and TransNetV2, whose model only the benchmark needs),
 ## then multilingual OCR (held-out split) beside plain Tesseract and RapidOCR, and the line
-## recognisers per script (PP-OCRv6, Tesseract)
+## recognisers per script (PP-OCRv6, Tesseract); held-out photos (benchmarks/photo_media.py):
+## image analysis through the local service and tags, each beside the baseline revision
 bench: $(PEERS_VENV)/.installed $(OCR_PEERS_VENV)/.installed
 	scripts/image/apt-install.sh benchmarks/apt-packages-bench.txt
 	$(BIN)/python -m benchmarks.image_bench
 	$(BIN)/python -m benchmarks.batch_bench
+	$(BIN)/python -m benchmarks.image_service
+	$(BIN)/python -m benchmarks.tags_heldout
 	$(PYTHON) models/fetch_models.py --only transnetv2
 	$(BIN)/python -m benchmarks.video_shots
 	$(BIN)/python -m benchmarks.video_bench

@@ -26,11 +26,8 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -38,8 +35,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from benchmarks.baseline import BASELINE, run_in, worktree
+
 REPO = Path(__file__).resolve().parents[1]
-BASELINE = "c4b3684"  # main when issue 14 began (OCR of issue 13 included)
 JOB_PHOTOS = 20
 SINGLE_PHOTOS = 5
 SYNC_PHOTOS = 10
@@ -144,13 +142,7 @@ def measure(paths: list[Path], runs: int) -> dict[str, Any]:
 
 def run_tree(tree: Path, paths: list[Path], runs: int) -> dict[str, Any]:
     """measure() in a subprocess that imports the medialens of `tree` (with this checkout's models)."""
-    env = {**os.environ, "PYTHONPATH": f"{tree / 'layers' / 'medialens'}{os.pathsep}{REPO}",
-           "MEDIALENS_MODEL_DIR": str(REPO / "models" / "artifacts")}
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--measure", str(runs), *map(str, paths)],
-                          env=env, cwd=REPO.parent, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"benchmark in {tree} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in(tree, Path(__file__).resolve(), ["--measure", str(runs), *map(str, paths)])
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:
@@ -189,15 +181,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(it['bytes'] for it in chosen) / 1e6:.1f} MB", flush=True)
     results: dict[str, dict[str, Any]] = {}
     if args.baseline:
-        with tempfile.TemporaryDirectory(prefix="medialens-baseline-") as tmp:
-            tree = Path(tmp) / "tree"
-            subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree), args.baseline],
-                           check=True, capture_output=True)
-            try:
-                results[f"baseline {args.baseline}"] = run_tree(tree, paths, args.runs)
-            finally:
-                subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
-                               check=False, capture_output=True)
+        with worktree(args.baseline) as tree:
+            results[f"baseline {args.baseline}"] = run_tree(tree, paths, args.runs)
     results["this tree"] = run_tree(REPO, paths, args.runs)
     print(table(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
