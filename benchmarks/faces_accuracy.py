@@ -124,7 +124,7 @@ def run(corpus: Path = CORPUS, repeats: int = REPEATS) -> dict[str, Any]:
             other_face_ms.append((time.perf_counter() - t0) * 1000 / len(dets))
             for shape in shapes[:3]:
                 t0 = time.perf_counter()
-                analyser.embedding(rgb, shape)
+                analyser.embeddings(rgb, [shape])
                 embed_ms.append((time.perf_counter() - t0) * 1000)
 
         truth = entry.get("ground_truth") or {}

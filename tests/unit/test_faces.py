@@ -232,7 +232,28 @@ def test_a_face_too_small_to_embed_in_the_reduced_decode_is_embedded_from_the_fu
     assert image.reduction == 2  # decoded at 2000x1500, the face ~110 px there
     embedded: list[int] = []
     monkeypatch.setattr(faces_module, "MIN_EMBED_FACE_PX", 160)  # too small to embed at 2000 px, not at 4000
-    monkeypatch.setattr(analyser, "embedding", lambda rgb, shape: embedded.append(rgb.shape[1]) or [0.0] * 128)
+    monkeypatch.setattr(analyser, "embeddings",
+                        lambda rgb, shapes: embedded.append(rgb.shape[1]) or [[0.0] * 128 for _ in shapes])
     persons = analyser.analyse(image)["person_ids"]
     assert len(persons) == 1 and embedded == [4000]  # embedded from the full-resolution pixels
     assert 0.04 < persons[0]["bounding_box"]["width"] < 0.08  # boxes stay relative to the image
+
+
+def test_the_onnx_face_encoder_gives_dlibs_own_descriptors(analyser, corpus):
+    import dlib
+
+    from medialens.analysis.modelfiles import model_path
+
+    reference = dlib.face_recognition_model_v1(str(model_path("dlib_face_recognition_resnet")))
+    shapes, rgbs = [], []
+    for name in ("images/identity/face_recognition/obama.jpg", "images/faces/solvay_1927_v2_640x440.jpg"):
+        rgb = decode_image((corpus / name).read_bytes(), max_pixels=10**9).rgb
+        found = analyser.landmarks(rgb, analyser.detect(rgb))[:4]
+        shapes += found
+        rgbs += [rgb] * len(found)
+    assert len(shapes) >= 3
+    for rgb, shape in zip(rgbs, shapes, strict=True):
+        chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
+        expected = np.asarray(reference.compute_face_descriptor(chip))
+        expected /= np.linalg.norm(expected)
+        assert np.abs(np.asarray(analyser.embeddings(rgb, [shape])[0]) - expected).max() < 1e-4
