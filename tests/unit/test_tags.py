@@ -302,3 +302,29 @@ def _png_of_colour(value: int) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (300, 200), (value, value, value)).save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_detection_the_classifier_does_not_support_is_calibrated(labels):
+    from medialens.analysis.tags import DetectorCalibration, Vocabulary
+
+    calibrated = Vocabulary(labels, DetectorCalibration(a=1.0, b=-1.0))  # odds / e
+    odds = 0.9 / 0.1 / np.e
+    alone = calibrated.scores(np.zeros(1000, np.float32), [Detection("dog", 0.9, (0, 0, 1, 1))])
+    assert alone["dog"] == pytest.approx(odds / (1 + odds), abs=1e-4)  # the detector alone: calibrated
+    supported = calibrated.scores(one_hot(calibrated, beagle=0.3), [Detection("dog", 0.9, (0, 0, 1, 1))])
+    assert supported["dog"] == pytest.approx(0.9)  # the classifier names it too: the score stands
+    person = calibrated.scores(np.zeros(1000, np.float32), [Detection("person", 0.9, (0, 0, 1, 1))])
+    assert person["person"] == pytest.approx(0.9)  # COCO's best-trained class is not calibrated
+
+
+def test_the_shipped_calibration_was_fitted_on_the_dev_split():
+    import json
+
+    from medialens.analysis.tags import CALIBRATION_FILE, DetectorCalibration
+
+    fitted = json.loads(CALIBRATION_FILE.read_text())
+    assert "dev split" in fitted["fitted_on"]
+    assert fitted["fitted_by"].startswith("python -m benchmarks.tags_calibration")
+    curve = DetectorCalibration.load()
+    scores = [curve(Detection("dog", s, (0, 0, 1, 1))).score for s in (0.5, 0.7, 0.9, 0.99)]
+    assert scores == sorted(scores) and scores[-1] < 0.99  # monotone, and never surer than the raw score at the top
