@@ -169,7 +169,7 @@ def pip_command() -> list[str]:
         return [sys.executable, "-m", "pip"]
     python3 = shutil.which("python3")
     if python3 is None:
-        raise RuntimeError("no pip found to download the Django wheel")
+        raise RuntimeError("no pip found to download packages from PyPI")
     return [python3, "-m", "pip"]
 
 

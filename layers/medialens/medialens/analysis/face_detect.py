@@ -238,8 +238,8 @@ class FaceDetector:
                               (width // factor, height // factor), interpolation=cv2.INTER_AREA)
         else:
             base, factor = rgb, 1
-        found = [_rescaled(self._sized(self.full.detect(base, cfg.seed_score), scale * factor), factor)]
-        large = _rescaled(self.short.detect(base, cfg.short_min_score), factor)
+        found = [rescaled(self._sized(self.full.detect(base, cfg.seed_score), scale * factor), factor)]
+        large = rescaled(self.short.detect(base, cfg.short_min_score), factor)
         found.append(large.take(np.flatnonzero(
             (large.boxes[:, 2] - large.boxes[:, 0]) >= cfg.short_min_fraction * long_side)))
         stats = SearchStats(levels=[round(scale, 4)], tiles=0)
@@ -254,7 +254,7 @@ class FaceDetector:
             if dets is None:
                 break
             stats.levels.append(round(scale, 4))
-            dets = _rescaled(dets, source_factor)
+            dets = rescaled(dets, source_factor)
             found.append(dets)
             widths = dets.boxes[:, 2] - dets.boxes[:, 0]
             small = dets.boxes[widths * scale < cfg.seed_max_input]
@@ -311,7 +311,8 @@ class FaceDetector:
         return dets.take(np.flatnonzero(widths * scale >= self.config.min_input_face))
 
 
-def _rescaled(dets: Detections, factor: float) -> Detections:
+def rescaled(dets: Detections, factor: float) -> Detections:
+    """The same detections in an image `factor` times as large."""
     if factor == 1:
         return dets
     return Detections(dets.boxes * factor, dets.keypoints * factor, dets.scores)

@@ -35,7 +35,7 @@ import numpy as np
 from ..settings import get_settings
 from . import register
 from .decode import DecodedImage
-from .face_detect import Detections, FaceDetector, _rescaled
+from .face_detect import Detections, FaceDetector, rescaled
 from .modelfiles import model_path, onnx_session
 
 SHAPE_PREDICTOR = "dlib_shape_predictor_5"
@@ -203,5 +203,5 @@ class FaceAnalyser:
             sharp = image.sharper()
             factor = sharp.width / image.width
             if np.any(widths * factor >= MIN_EMBED_FACE_PX):
-                return {"person_ids": self.persons(sharp.rgb, _rescaled(dets, factor))}
+                return {"person_ids": self.persons(sharp.rgb, rescaled(dets, factor))}
         return {"person_ids": self.persons(image.rgb, dets)}
