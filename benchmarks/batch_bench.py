@@ -38,7 +38,7 @@ def _jpeg(path: Path, size: tuple[int, int], quality: int) -> bytes:
         return out.getvalue()
 
 
-def _server(large: list[bytes], small: list[bytes]) -> ThreadingHTTPServer:
+def serve_images(large: list[bytes], small: list[bytes]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             kind, number = self.path.strip("/").split("/")
@@ -63,7 +63,7 @@ def main() -> None:
 
     large = [_jpeg(CORPUS / p, (6000, 4000), 90) for p in PHOTOS]
     small = [_jpeg(CORPUS / p, (640, 480), 85) for p in PHOTOS]
-    server = _server(large, small)
+    server = serve_images(large, small)
     base = f"http://127.0.0.1:{server.server_port}"
     figures: dict[str, object] = {"large_photo_mb": round(statistics.mean(len(b) for b in large) / 1e6, 2)}
     with LocalRuntime("127.0.0.1", 0, allow_private_urls=True) as runtime:

@@ -28,14 +28,13 @@ import hashlib
 import json
 import statistics
 import sys
-import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from benchmarks.baseline import BASELINE, run_in, worktree
+from benchmarks.batch_bench import serve_images
 
 REPO = Path(__file__).resolve().parents[1]
 JOB_PHOTOS = 20
@@ -67,24 +66,6 @@ def _seconds(start: str, end: str) -> float:
             datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
 
 
-def _serve(blobs: list[bytes]) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body = blobs[int(self.path.strip("/"))]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def measure(paths: list[Path], runs: int) -> dict[str, Any]:
     """The figures for the code this interpreter imports (run in a subprocess per tree)."""
     import requests
@@ -93,7 +74,7 @@ def measure(paths: list[Path], runs: int) -> dict[str, Any]:
 
     blobs = [p.read_bytes() for p in paths]
     encoded = [base64.b64encode(b).decode("ascii") for b in blobs]
-    server = _serve(blobs)
+    server = serve_images(blobs, blobs)  # GET /large/<n>: the n-th photo
     base = f"http://127.0.0.1:{server.server_port}"
 
     def job(indexes: list[int], url: str) -> dict[str, Any]:
@@ -131,7 +112,7 @@ def measure(paths: list[Path], runs: int) -> dict[str, Any]:
         for _ in range(runs):
             started = time.perf_counter()
             answer = requests.post(runtime.url + "/batch/analyze", timeout=120, json={
-                "images": [{"url": f"{base}/{i}"} for i in range(min(SYNC_PHOTOS, len(paths)))]})
+                "images": [{"url": f"{base}/large/{i}"} for i in range(min(SYNC_PHOTOS, len(paths)))]})
             sync.append(time.perf_counter() - started)
             answer.raise_for_status()
         out["sync_batch"] = {"photos": min(SYNC_PHOTOS, len(paths)), "runs_s": [round(s, 3) for s in sync],
