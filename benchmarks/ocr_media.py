@@ -61,6 +61,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from models import fetch_models
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "dev-corpus"
 DEFAULT_OUT = REPO / "bench-results" / "ocr_media"
@@ -161,24 +163,12 @@ def scripts_of(text: str) -> dict[str, int]:
 # ---- text ---------------------------------------------------------------------------------------
 
 
-def pip_command() -> list[str]:
-    """An ordinary pip: this interpreter's if it has one (.venv has none), else python3's."""
-    import importlib.util
-
-    if importlib.util.find_spec("pip") is not None:
-        return [sys.executable, "-m", "pip"]
-    python3 = shutil.which("python3")
-    if python3 is None:
-        raise RuntimeError("no pip found to download packages from PyPI")
-    return [python3, "-m", "pip"]
-
-
 def django_wheel(cache_dir: Path = CACHE) -> Path:
     """The pinned Django wheel, downloaded once with pip and checked against its sha256."""
     target = cache_dir / "pip" / DJANGO_WHEEL
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([*pip_command(), "download", "--no-deps", "--only-binary=:all:", "--quiet",
+        subprocess.run([*fetch_models.pip_command(), "download", "--no-deps", "--only-binary=:all:", "--quiet",
                         "--dest", str(target.parent), f"django=={DJANGO_VERSION}"], check=True)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     if digest != DJANGO_SHA256:

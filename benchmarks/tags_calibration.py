@@ -28,12 +28,6 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def detection_of(label: str, score: float) -> object:
-    from medialens.analysis.tags import Detection
-
-    return Detection(label, score, (0.0, 0.0, 1.0, 1.0))
-
-
 def points(split: str = "dev") -> list[tuple[float, bool, str]]:
     """(raw detector score, right, "file: class") of the detector-alone classes of a split."""
     import cv2
@@ -41,7 +35,7 @@ def points(split: str = "dev") -> list[tuple[float, bool, str]]:
     from benchmarks.photo_media import photos
     from medialens.analysis import analyser
     from medialens.analysis.decode import decode_image
-    from medialens.analysis.tags import DETECTOR_SIZE, UNCALIBRATED_CLASSES
+    from medialens.analysis.tags import DETECTOR_SIZE, UNCALIBRATED_CLASSES, Detection
     from medialens.analysis.vocabulary import COCO
 
     tags = analyser("tags")
@@ -50,13 +44,14 @@ def points(split: str = "dev") -> list[tuple[float, bool, str]]:
         image = decode_image(Path(item["path"]).read_bytes(), max_pixels=10**9)
         small = cv2.resize(image.preview, (DETECTOR_SIZE, DETECTOR_SIZE), interpolation=cv2.INTER_AREA)
         from_classifier = tags.vocabulary.scores(tags.class_probabilities(small), [])
-        best: dict[str, float] = {}
+        best: dict[str, Detection] = {}
         for detection in tags.detect(small):
-            best[detection.label] = max(best.get(detection.label, 0.0), detection.score)
+            if detection.label not in best or detection.score > best[detection.label].score:
+                best[detection.label] = detection
         right, maybe = set(item["vocabulary"]["correct"]), set(item["vocabulary"]["acceptable"])
-        for label, score in best.items():
-            words = COCO.get(label, (label,))
-            if label in UNCALIBRATED_CLASSES or tags.vocabulary.supported(detection_of(label, score), from_classifier):
+        for label, detection in best.items():
+            words, score = COCO.get(label, (label,)), detection.score
+            if label in UNCALIBRATED_CLASSES or tags.vocabulary.supported(detection, from_classifier):
                 continue
             if any(w in right for w in words):
                 out.append((score, True, f"{item['id']}: {label}"))
@@ -67,7 +62,8 @@ def points(split: str = "dev") -> list[tuple[float, bool, str]]:
 
 def fit(data: list[tuple[float, bool, str]]) -> tuple[float, float]:
     """Platt scaling on logit(score): maximum likelihood by Newton's method."""
-    x = np.array([math.log(min(max(s, 1e-6), 1 - 1e-6) / (1 - min(max(s, 1e-6), 1 - 1e-6))) for s, _, _ in data])
+    s = np.clip(np.array([score for score, _, _ in data]), 1e-6, 1 - 1e-6)
+    x = np.log(s / (1 - s))
     y = np.array([float(r) for _, r, _ in data])
     design = np.stack([x, np.ones_like(x)], axis=1)
     w = np.zeros(2)

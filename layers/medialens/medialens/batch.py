@@ -121,7 +121,7 @@ def estimated_seconds(level: int, images: int, svc: Any) -> int:
     observed time per image of recent batch jobs. An estimate: aging and cancellations move it."""
     from .workflow import median_latency
 
-    ms_per_image = median_latency(MODERATION_BATCH, svc)[0] or DEFAULT_MS_PER_IMAGE
+    ms_per_image = median_latency(MODERATION_BATCH, svc)[False][0] or DEFAULT_MS_PER_IMAGE
     state = svc.jobs.dispatch_state()
     ahead = int(state.get("images_running", 0)) + sum(int(state.get(f"queued_{p}", 0)) for p in range(level, 5))
     return max(1, math.ceil((ahead + images) * ms_per_image / 1000))

@@ -342,18 +342,22 @@ def report_pictures(job_id: str, svc: Services) -> dict[str, bytes]:
     return pictures
 
 
-def median_latency(kind: str, svc: Services, cold_start: bool = False) -> tuple[float | None, int]:
-    """Median ms per unit over the most recent finished jobs of this kind that did (or, by
-    default, did not) wait for a cold start, and how many there were."""
-    samples = [ms for ms, cold in svc.jobs.latency_samples(kind, svc.settings.latency_window) if cold == cold_start]
-    return (statistics.median(samples) if samples else None), len(samples)
+def median_latency(kind: str, svc: Services) -> dict[bool, tuple[float | None, int]]:
+    """(median ms per unit, how many) over the most recent finished jobs of this kind, for
+    warm jobs (False) and apart from them those that waited for a cold start (True)."""
+    samples = svc.jobs.latency_samples(kind, svc.settings.latency_window)
+    out = {}
+    for cold_start in (False, True):
+        values = [ms for ms, cold in samples if cold == cold_start]
+        out[cold_start] = (statistics.median(values) if values else None), len(values)
+    return out
 
 
 def latency(media_type: str, svc: Services) -> dict[str, Any]:
     """GET /v1/latency: the median ms per image or per second of video of warm jobs, and
     apart from it that of jobs that waited for a worker to load its models."""
-    median, count = median_latency(media_type, svc)
-    cold, cold_count = median_latency(media_type, svc, cold_start=True)
+    medians = median_latency(media_type, svc)
+    (median, count), (cold, cold_count) = medians[False], medians[True]
     return {"media_type": media_type, "unit": "image" if media_type == "image" else "second",
             "latency_ms_per_unit": None if median is None else round(median, 1), "samples": count,
             "cold_start_latency_ms_per_unit": None if cold is None else round(cold, 1),

@@ -71,7 +71,11 @@ class DecodedImage:
 
     def sharper(self) -> DecodedImage:
         """The same image at the file's full resolution (up to WORKING_MAX_SIDE); itself when
-        it already is."""
+        it already is. Decoded once, whichever analysers ask."""
+        return self._full_resolution
+
+    @cached_property
+    def _full_resolution(self) -> DecodedImage:
         if self.reduction == 1 or self.source is None:
             return self
         return _decode(self.source, min_side=None)
@@ -155,10 +159,7 @@ def _decode(data: bytes, *, min_side: int | None, max_pixels: int | None = None)
 
 def _dct_reduction(width: int, height: int, min_side: int | None) -> int:
     """The largest JPEG DCT scale divisor (1, 2, 4, 8) that keeps the long side ≥ min_side
-    (and ≥ WORKING_MAX_SIDE is never needed: larger is thumbnailed anyway)."""
+    (None: the full size), or ≥ WORKING_MAX_SIDE, to which anything larger is shrunk anyway."""
     long_side = max(width, height)
-    reduction = 1
-    for divisor in (2, 4, 8):
-        if long_side / divisor >= (min_side or long_side + 1) or long_side / divisor >= WORKING_MAX_SIDE:
-            reduction = divisor
-    return reduction
+    keep = min(long_side if min_side is None else min_side, WORKING_MAX_SIDE)
+    return max((d for d in (1, 2, 4, 8) if long_side / d >= keep), default=1)
